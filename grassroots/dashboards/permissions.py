@@ -1,0 +1,5 @@
+from enum import StrEnum
+
+
+class DashboardPerm(StrEnum):
+    VIEW = "dashboards.view"

@@ -1,0 +1,129 @@
+"""Rebuilding the subtree rollups of one county, set-based: a few GROUP BY queries over its members, then a
+fold of per-organization figures up the materialized paths (work grows with organizations × depth, never with
+a Python loop per member)."""
+
+import datetime as dt
+import time
+from collections import Counter, defaultdict
+
+from django.db import transaction
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from grassroots.dashboards.models import OrgRollup, OrgWarning, RollupState
+from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
+from grassroots.members.models import Member
+from grassroots.members.rules import AGE_BANDS, birth_range_for_band
+from grassroots.orgs.choices import OrgStatus
+from grassroots.orgs.models import PATH_STEP, Organization
+from grassroots.orgs.rules import OrgFacts, org_warnings
+
+
+def _ancestors_and_self(path: str) -> list[str]:
+    return [path[:i] for i in range(PATH_STEP, len(path) + 1, PATH_STEP)]
+
+
+def _band_filters(today: dt.date) -> dict[str, Q]:
+    filters = {}
+    for band, _low, _high in AGE_BANDS:
+        earliest, latest = birth_range_for_band(band, today)
+        q = Q(birth_date__lte=latest)
+        if earliest is not None:
+            q &= Q(birth_date__gt=earliest)
+        filters[f"age_{band}"] = q
+    return filters
+
+
+def direct_member_figures(tenant: str, today: dt.date) -> dict[int, Counter]:
+    """Per organization: its own active members counted by status, gender, age band, education, occupation."""
+    members = Member.objects.filter(tenant=tenant, state=MemberState.ACTIVE)
+    year_start = today.replace(month=1, day=1)
+    aggregates = {
+        "total": Count("id"),
+        "full": Count("id", filter=Q(status=MemberStatus.FULL)),
+        "probationary": Count("id", filter=Q(status=MemberStatus.PROBATIONARY)),
+        "gender_M": Count("id", filter=Q(gender="M")),
+        "gender_F": Count("id", filter=Q(gender="F")),
+        "new_this_year": Count("id", filter=Q(joined_on__gte=year_start)),
+        "mobile": Count("id", filter=Q(is_mobile=True)),
+        "unreachable": Count("id", filter=Q(is_unreachable=True)),
+        **{key: Count("id", filter=q) for key, q in _band_filters(today).items()},
+    }
+    figures: dict[int, Counter] = defaultdict(Counter)
+    for row in members.order_by().values("org_id").annotate(**aggregates):
+        org_id = row.pop("org_id")
+        figures[org_id].update({k: v for k, v in row.items() if v})
+    for column in ("education", "occupation"):
+        for org_id, value, n in members.order_by().values_list("org_id", column).annotate(n=Count("id")):
+            figures[org_id][f"{column}_{value}"] += n
+    return figures
+
+
+def committee_figures(tenant: str) -> dict[int, Counter]:
+    """Committee size and secretary per branch, from the posts of its members (only members with posts)."""
+    result: dict[int, Counter] = defaultdict(Counter)
+    rows = Member.objects.filter(tenant=tenant, state=MemberState.ACTIVE).exclude(posts=[]).values_list("org_id", "posts")
+    for org_id, posts in rows.iterator(chunk_size=5000):
+        if any(p in COMMITTEE_POSTS for p in posts):
+            result[org_id]["committee"] += 1
+        if Post.SECRETARY in posts:
+            result[org_id]["secretary"] += 1
+    return result
+
+
+def rollups_rebuild(tenant: str, today: dt.date | None = None) -> dict:
+    """Full rebuild of one county's rollups and warnings; also the consistency check for later delta folding."""
+    started = time.perf_counter()
+    today = today or timezone.localdate()
+    now = timezone.now()
+    orgs = list(
+        Organization.objects.filter(path__startswith=tenant).values_list(
+            "id", "path", "kind", "sector", "form", "covered_units", "term_started_on", "status"
+        )
+    )
+    direct = direct_member_figures(tenant, today)
+    committees = committee_figures(tenant)
+    id_by_path = {path: org_id for org_id, path, *_ in orgs}
+    subtree: dict[str, Counter] = defaultdict(Counter)
+    warnings: list[OrgWarning] = []
+    for org_id, path, kind, sector, form, units, term_started_on, status in orgs:
+        if status != OrgStatus.ACTIVE:
+            continue
+        own = direct.get(org_id, Counter())
+        found = org_warnings(
+            OrgFacts(kind=kind, sector=sector, form=form, covered_units=len(units or []),
+                     full_members=own["full"], total_members=own["total"],
+                     committee_size=committees[org_id]["committee"], has_secretary=committees[org_id]["secretary"] > 0,
+                     term_started_on=term_started_on),
+            today,
+        )
+        contribution = Counter(own)
+        contribution[f"orgs_{kind}"] += 1
+        for warning in found:
+            contribution[f"warn_{warning.code}"] += 1
+            contribution["warnings"] += 1
+            warnings.append(OrgWarning(org_id=org_id, path=path, tenant=tenant, code=warning.code, level=warning.level,
+                                       message=warning.message[:300], source=warning.source[:200]))
+        for ancestor in _ancestors_and_self(path):
+            if ancestor in id_by_path:
+                subtree[ancestor].update(contribution)
+    rollups = [
+        OrgRollup(org_id=id_by_path[path], path=path, tenant=tenant, members_total=figures["total"],
+                  figures=dict(figures), computed_at=now)
+        for path, figures in subtree.items()
+    ]
+    with transaction.atomic():
+        OrgRollup.objects.filter(tenant=tenant).delete()
+        OrgRollup.objects.bulk_create(rollups, batch_size=2000)
+        OrgWarning.objects.filter(tenant=tenant).delete()
+        OrgWarning.objects.bulk_create(warnings, batch_size=2000)
+        seconds = time.perf_counter() - started
+        RollupState.objects.update_or_create(
+            tenant=tenant, defaults={"built_at": now, "stale_since": None, "build_seconds": seconds}
+        )
+    return {"tenant": tenant, "orgs": len(orgs), "rollups": len(rollups), "warnings": len(warnings), "seconds": seconds}
+
+
+def rollups_rebuild_all(today: dt.date | None = None) -> list[dict]:
+    tenants = Organization.objects.filter(depth=1).values_list("path", flat=True)
+    return [rollups_rebuild(tenant, today) for tenant in tenants]

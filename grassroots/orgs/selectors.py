@@ -1,0 +1,60 @@
+"""Reads of the organization tree; every one starts from Organization.objects.visible_to(actor, perm)."""
+
+import datetime as dt
+
+from django.db.models import Count, Q
+from django.utils import timezone
+
+from grassroots.access.scoping import get_scoped_or_404, orgs_for
+from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
+from grassroots.members.models import Member
+from grassroots.orgs.models import Organization
+from grassroots.orgs.permissions import OrgPerm
+from grassroots.orgs.rules import OrgFacts, OrgWarning, org_warnings
+
+
+def org_roots(actor, perm: str = OrgPerm.VIEW) -> list[Organization]:
+    """The top organizations of the actor's scope (where their grants sit)."""
+    return list(Organization.objects.filter(path__in=orgs_for(actor, perm)).order_by("path"))
+
+
+def org_children(actor, parent: Organization, perm: str = OrgPerm.VIEW, include_dissolved: bool = False):
+    qs = Organization.objects.visible_to(actor, perm).filter(parent=parent)
+    if not include_dissolved:
+        qs = qs.active()
+    return qs.order_by("path")
+
+
+def org_search(actor, term: str, perm: str = OrgPerm.VIEW, limit: int = 50):
+    term = term.strip()
+    if not term:
+        return Organization.objects.none()
+    return Organization.objects.visible_to(actor, perm).filter(Q(name__contains=term) | Q(code=term)).order_by("path")[:limit]
+
+
+def org_get(actor, pk: int, perm: str = OrgPerm.VIEW) -> Organization:
+    return get_scoped_or_404(Organization.objects.select_related("parent"), actor, perm, pk=pk)
+
+
+def org_ancestors(org: Organization) -> list[Organization]:
+    return list(Organization.objects.filter(path__in=org.ancestor_paths).order_by("path"))
+
+
+def org_facts(org: Organization) -> OrgFacts:
+    """The figures the warning rules need for one organization: two small queries on its own members."""
+    counts = Member.objects.filter(org=org, state=MemberState.ACTIVE).aggregate(
+        total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL))
+    )
+    committee = secretary = 0
+    for posts in Member.objects.filter(org=org, state=MemberState.ACTIVE).exclude(posts=[]).values_list("posts", flat=True):
+        committee += any(p in COMMITTEE_POSTS for p in posts)
+        secretary += Post.SECRETARY in posts
+    return OrgFacts(
+        kind=org.kind, sector=org.sector, form=org.form, covered_units=len(org.covered_units or []),
+        full_members=counts["full"], total_members=counts["total"], committee_size=committee,
+        has_secretary=secretary > 0, term_started_on=org.term_started_on,
+    )
+
+
+def org_warnings_for(org: Organization, today: dt.date | None = None) -> list[OrgWarning]:
+    return org_warnings(org_facts(org), today or timezone.localdate())
