@@ -1,4 +1,9 @@
 from django.urls import path
 
+from grassroots.dashboards import views
+
 app_name = "dashboards"
-urlpatterns: list = []
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("dashboard/<int:pk>/", views.org_dashboard, name="org_dashboard"),
+]

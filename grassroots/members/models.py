@@ -5,7 +5,7 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.access.scoping import ScopedQuerySet
 from grassroots.core.models import BaseModel
 from grassroots.members.choices import (
-    Education, Ethnicity, ExitKind, Gender, MemberState, MemberStatus, Occupation,
+    Education, Ethnicity, ExitKind, Gender, MemberState, MemberStatus, Occupation, Post,
 )
 from grassroots.members.permissions import MemberPerm
 
@@ -85,6 +85,11 @@ class Member(BaseModel):
 
     def __str__(self) -> str:
         return self.name
+
+    @property
+    def post_labels(self) -> list[str]:
+        labels = dict(Post.choices)
+        return [str(labels.get(p, p)) for p in self.posts]
 
 
 class MemberExit(models.Model):

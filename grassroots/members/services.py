@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from grassroots.access.scoping import require
 from grassroots.core import audit, crypto
 from grassroots.core.concurrency import update_versioned
-from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
 from grassroots.core.identity import parse_id_number
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.masking import mask_id_number, mask_phone, mask_text
@@ -216,3 +216,29 @@ def member_reveal(*, actor, member: Member, reason: str = "") -> dict:
         audit.record(actor=actor, verb="members.member.reveal", target=member, org_path=member.org_path,
                      reason=reason or "")
     return member_secrets(member)
+
+
+def member_roster_export(*, actor, filters, reveal: bool = False, reason: str = "", title: str = "党员花名册"):
+    """The roster of the actor's scope (narrowed by filters) as xlsx bytes; audited, masked unless revealed."""
+    from grassroots.access.scoping import has_perm_anywhere
+    from grassroots.members.exports import roster_rows, write_roster
+    from grassroots.members.selectors import member_queryset
+
+    if not has_perm_anywhere(actor, MemberPerm.EXPORT):
+        raise PermissionRefused()
+    if reveal:
+        if not has_perm_anywhere(actor, MemberPerm.REVEAL):
+            raise PermissionRefused()
+        if not reason.strip():
+            raise ValidationFailed({"reason": [_("导出完整身份证号和电话须填写事由")]})
+    qs = member_queryset(actor, filters, perm=MemberPerm.EXPORT)
+    if reveal:  # only rows where the actor may also reveal
+        qs = qs & member_queryset(actor, filters, perm=MemberPerm.REVEAL)
+    now = timezone.localtime()
+    watermark = f"导出人：{actor.get_username()}　导出时间：{now:%Y-%m-%d %H:%M}　{'含完整个人信息' if reveal else '个人信息已脱敏'}"
+    content, count = write_roster(roster_rows(qs.select_related(None), reveal=reveal), title=title, watermark=watermark)
+    with transaction.atomic():
+        audit.record(actor=actor, verb="members.roster.export", org_path=filters.org_path or "",
+                     changes={"rows": count, "revealed": reveal, "filters": {k: v for k, v in vars(filters).items() if v}},
+                     reason=reason)
+    return content, count

@@ -1,0 +1,36 @@
+"""Small helpers shared by every app's views: login + permission wrapper, domain errors onto forms."""
+
+import functools
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
+
+from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
+
+
+def scoped_view(view):
+    """Login required; a PermissionRefused from a service becomes 403 (out-of-scope reads are 404 already)."""
+
+    @login_required
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        try:
+            return view(request, *args, **kwargs)
+        except PermissionRefused as exc:
+            raise PermissionDenied(str(exc)) from exc
+
+    return wrapper
+
+
+def add_domain_error(form, exc: DomainError) -> None:
+    """Put a service's error on the form: each field error under its field, the rest at the top."""
+    if isinstance(exc, ValidationFailed):
+        for field, messages in exc.errors.items():
+            for message in messages:
+                form.add_error(field if field in form.fields else None, message)
+        return
+    form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+
+
+def form_values(form, names) -> dict:
+    return {name: form.cleaned_data.get(name) for name in names if name in form.cleaned_data}

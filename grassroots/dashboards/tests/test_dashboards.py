@@ -1,0 +1,72 @@
+import datetime as dt
+
+import pytest
+from django.urls import reverse
+
+from grassroots.core.testing.factories import TEST_PASSWORD, make_member
+from grassroots.dashboards.models import OrgRollup, OrgWarning
+from grassroots.dashboards.services import rollups_rebuild
+from grassroots.members.models import Member
+
+pytestmark = pytest.mark.django_db
+TODAY = dt.date(2026, 11, 22)
+
+
+def test_rollups_sum_the_whole_subtree(tree, org_admin):
+    make_member(tree.village_a1, actor=org_admin, gender="F", birth_date=dt.date(1995, 1, 1))
+    make_member(tree.village_a1, actor=org_admin, birth_date=dt.date(1950, 1, 1))
+    make_member(tree.village_b1, actor=org_admin, status="probationary", confirmed_on=None, joined_on=dt.date(2026, 3, 1))
+    rollups_rebuild(tree.county.path, today=TODAY)
+    county = OrgRollup.objects.get(org=tree.county).figures
+    assert county["total"] == 3 and county["full"] == 2 and county["probationary"] == 1
+    assert county["gender_F"] == 1 and county["age_le35"] == 1 and county["age_gt60"] == 1
+    assert county["new_this_year"] == 1 and county["orgs_branch"] == 3 and county["orgs_committee"] == 3
+    assert OrgRollup.objects.get(org=tree.town_a).figures["total"] == 2
+
+
+def test_rebuild_agrees_with_a_direct_count_and_is_idempotent(tree, org_admin):
+    for org in (tree.village_a1, tree.village_a2, tree.village_b1):
+        make_member(org, actor=org_admin)
+    rollups_rebuild(tree.county.path, today=TODAY)
+    first = {r.org_id: r.figures for r in OrgRollup.objects.all()}
+    rollups_rebuild(tree.county.path, today=TODAY)
+    assert first == {r.org_id: r.figures for r in OrgRollup.objects.all()}
+    for rollup in OrgRollup.objects.all():
+        assert rollup.members_total == Member.objects.filter(org_path__startswith=rollup.path, state="active").count()
+
+
+def test_writes_refresh_the_rollups_after_commit(tree, org_admin, django_capture_on_commit_callbacks):
+    with django_capture_on_commit_callbacks(execute=True):
+        make_member(tree.village_a1, actor=org_admin)
+    assert OrgRollup.objects.get(org=tree.county).members_total == 1
+
+
+def test_warnings_are_listed_for_the_subtree(tree, org_admin):
+    make_member(tree.village_a1, actor=org_admin)
+    rollups_rebuild(tree.county.path, today=TODAY)
+    assert set(OrgWarning.objects.filter(path__startswith=tree.town_a.path).values_list("code", flat=True)) >= {
+        "too_few_full_members"}
+
+
+@pytest.mark.parametrize("members", [2, 12])
+def test_dashboard_query_count_is_constant(client, tree, org_admin, members, django_assert_max_num_queries):
+    for _ in range(members):
+        make_member(tree.village_a1, actor=org_admin)
+    rollups_rebuild(tree.county.path, today=TODAY)
+    client.login(username=org_admin.username, password=TEST_PASSWORD)
+    with django_assert_max_num_queries(10):
+        response = client.get(reverse("dashboards:org_dashboard", args=[tree.county.pk]))
+    assert response.status_code == 200
+    assert response.context["data"].figures["total"] == members
+
+
+def test_dashboard_out_of_scope_is_404(client, tree, secretary_a1):
+    client.login(username=secretary_a1.username, password=TEST_PASSWORD)
+    assert client.get(reverse("dashboards:org_dashboard", args=[tree.town_b.pk])).status_code == 404
+    assert client.get(reverse("dashboards:org_dashboard", args=[tree.village_a1.pk])).status_code == 200
+
+
+def test_home_sends_each_user_to_their_dashboard(client, tree, secretary_a1):
+    client.login(username=secretary_a1.username, password=TEST_PASSWORD)
+    response = client.get(reverse("dashboards:home"))
+    assert response.url == reverse("dashboards:org_dashboard", args=[tree.village_a1.pk])
