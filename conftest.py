@@ -9,7 +9,7 @@ from grassroots.core.testing.factories import make_tree, make_user
 @pytest.fixture(autouse=True, scope="session")
 def _flush_around_audit_triggers():
     """Transactional tests flush tables with DELETE on SQLite; lift the append-only triggers only for that."""
-    from django.db.backends.sqlite3.operations import DatabaseOperations
+    from django.db.backends.sqlite3.base import DatabaseOperations
 
     original = DatabaseOperations.execute_sql_flush
 

@@ -12,3 +12,7 @@ if _secrets.exists():
 os.environ.setdefault("DEBUG", "true")
 
 from config.settings.base import *  # noqa: E402,F403
+
+# Serve static files straight from the app folders (no collectstatic needed outside production).
+WHITENOISE_USE_FINDERS = True
+WHITENOISE_AUTOREFRESH = True
