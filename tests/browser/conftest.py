@@ -33,3 +33,22 @@ def page(browser):
     page.set_default_timeout(15_000)
     yield page
     context.close()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    outcome = yield
+    report = outcome.get_result()
+    setattr(item, f"rep_{report.when}", report)
+
+
+@pytest.fixture(autouse=True)
+def _screenshot_on_failure(request, page):
+    """A failed browser test leaves a screenshot and the page's HTML in test-results/ to look at."""
+    yield
+    report = getattr(request.node, "rep_call", None)
+    if report is not None and report.failed:
+        os.makedirs("test-results", exist_ok=True)
+        page.screenshot(path=f"test-results/{request.node.name}.png", full_page=True)
+        with open(f"test-results/{request.node.name}.html", "w") as fh:
+            fh.write(page.content())

@@ -4,6 +4,8 @@ import datetime as dt
 import itertools
 from dataclasses import dataclass
 
+from django.utils import timezone
+
 from grassroots.access.models import RoleGrant, User
 from grassroots.access.roles import Role
 from grassroots.access.scoping import forget_grants
@@ -56,7 +58,8 @@ def make_tree() -> Tree:
 
 def make_user(username: str | None = None, role: str | None = None, org: Organization | None = None,
               password: str = TEST_PASSWORD) -> User:
-    user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password)
+    user = User.objects.create_user(username=username or f"user{next(_seq)}", password=password,
+                                    password_changed_at=timezone.now())
     if role:
         grant(user, role, org)
     return user
