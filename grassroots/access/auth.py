@@ -29,6 +29,7 @@ class LockoutModelBackend(ModelBackend):
                              outcome=AuditOutcome.FAILURE, reason="unknown user")
             return None
         if user.is_locked(now):
+            user.check_password(password)  # same work as an unlocked account: the answer time tells nothing
             with transaction.atomic():
                 audit.record(actor=None, actor_name=user.username, verb="access.login.locked",
                              outcome=AuditOutcome.FAILURE, target=user)

@@ -5,6 +5,17 @@ from grassroots.members.permissions import MemberPerm
 from grassroots.orgs.permissions import OrgPerm
 
 
+def _grant_labels(user) -> list[str]:
+    """"组织部管理员 · 某某县委" for the user menu: one small query for the organization names."""
+    from grassroots.access.roles import Role
+    from grassroots.orgs.models import Organization
+
+    grants = active_grants(user)
+    names = dict(Organization.objects.filter(pk__in={g.org_id for g in grants}).values_list("pk", "name"))
+    roles = dict(Role.choices)
+    return [f"{roles.get(g.role, g.role)} · {names.get(g.org_id, '')}" for g in grants]
+
+
 def access(request):
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
@@ -22,5 +33,5 @@ def access(request):
             "users": has(AccessPerm.MANAGE_USERS) or has(AccessPerm.MANAGE_GRANTS),
             "audit": has(AccessPerm.VIEW_AUDIT),
         },
-        "my_grants": active_grants(user),
+        "my_grants": _grant_labels(user),
     }

@@ -65,6 +65,9 @@ class ApiToken(models.Model):
         verbose_name = _("API令牌")
         verbose_name_plural = _("API令牌")
 
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
     @staticmethod
     def hash_key(key: str) -> str:
         return hashlib.sha256(key.encode()).hexdigest()

@@ -18,7 +18,12 @@ def decode_cursor(token: str) -> tuple | None:
         values = json.loads(base64.urlsafe_b64decode(padded.encode()))
     except (ValueError, TypeError):
         return None
-    return tuple(values) if isinstance(values, list) and len(values) == 2 else None
+    if not (isinstance(values, list) and len(values) == 2):
+        return None
+    first, second = values
+    if not isinstance(first, str) or not isinstance(second, int) or isinstance(second, bool):
+        return None
+    return first, second
 
 
 @dataclass

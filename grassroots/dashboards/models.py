@@ -23,6 +23,9 @@ class OrgRollup(models.Model):
         verbose_name = _("组织汇总")
         indexes = [models.Index(fields=["path"], name="rollup_path_idx", opclasses=["varchar_pattern_ops"])]
 
+    def __str__(self) -> str:
+        return f"{self.path}: {self.members_total}"
+
 
 class OrgWarning(models.Model):
     """A rule warning found for one organization by the last rebuild, for subtree lists."""
@@ -43,6 +46,9 @@ class OrgWarning(models.Model):
         verbose_name = _("规则提示")
         indexes = [models.Index(fields=["path", "id"], name="warning_path_idx", opclasses=["varchar_pattern_ops", "int8_ops"])]
 
+    def __str__(self) -> str:
+        return f"{self.path} {self.code}"
+
 
 class RollupState(models.Model):
     """Per county: when its figures went stale and when they were last rebuilt (coalesces rebuilds)."""
@@ -51,3 +57,6 @@ class RollupState(models.Model):
     stale_since = models.DateTimeField(null=True, blank=True)
     built_at = models.DateTimeField(null=True, blank=True)
     build_seconds = models.FloatField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.tenant} built {self.built_at}"

@@ -2,7 +2,15 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.members.choices import (
-    AgeBand, Education, Ethnicity, ExitKind, Gender, MemberState, MemberStatus, Occupation, Post,
+    AgeBand,
+    Education,
+    Ethnicity,
+    ExitKind,
+    Gender,
+    MemberState,
+    MemberStatus,
+    Occupation,
+    Post,
 )
 from grassroots.members.selectors import FLAG_FIELDS
 

@@ -5,7 +5,14 @@ from django.utils.translation import gettext_lazy as _
 from grassroots.access.scoping import ScopedQuerySet
 from grassroots.core.models import BaseModel
 from grassroots.members.choices import (
-    Education, Ethnicity, ExitKind, Gender, MemberState, MemberStatus, Occupation, Post,
+    Education,
+    Ethnicity,
+    ExitKind,
+    Gender,
+    MemberState,
+    MemberStatus,
+    Occupation,
+    Post,
 )
 from grassroots.members.permissions import MemberPerm
 
@@ -111,3 +118,6 @@ class MemberExit(models.Model):
     class Meta:
         verbose_name = _("出党记录")
         verbose_name_plural = _("出党记录")
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.kind} {self.occurred_on}"

@@ -10,8 +10,8 @@ from grassroots.access.scoping import require
 from grassroots.core import audit, crypto
 from grassroots.core.concurrency import update_versioned
 from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
-from grassroots.core.identity import parse_id_number
 from grassroots.core.history import diff, plain_values, snapshot
+from grassroots.core.identity import parse_id_number
 from grassroots.core.masking import mask_id_number, mask_phone, mask_text
 from grassroots.members.choices import MemberState, Post
 from grassroots.members.models import Member, MemberExit

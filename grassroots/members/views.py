@@ -185,7 +185,7 @@ def member_exit(request, pk: int):
 @scoped_view
 def member_export(request):
     """GET shows the export options; POST streams the xlsx (masked unless revealed with a reason)."""
-    form, filters, org = _filters(request)
+    _form, filters, org = _filters(request)
     if request.method != "POST":
         return render(request, "members/member_export.html", {
             "page_title": "导出花名册", "org": org, "query": request.GET.urlencode(),
@@ -200,7 +200,8 @@ def member_export(request):
     except DomainError as exc:
         if exc.code == "forbidden":
             raise
-        messages.error(request, "；".join(sum(getattr(exc, "errors", {}).values(), [])) or str(exc.message))
+        errors = [m for messages_ in getattr(exc, "errors", {}).values() for m in messages_]
+        messages.error(request, "；".join(errors) or str(exc.message))
         return redirect(f"{request.path}?{request.GET.urlencode()}")
     response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
     stamp = dt.datetime.now().strftime("%Y%m%d%H%M")

@@ -14,7 +14,7 @@ def encode_segment(number: int) -> str:
     if not 0 < number < len(PATH_ALPHABET) ** PATH_STEP:
         raise ValueError("path segment out of range")
     digits = []
-    for _ in range(PATH_STEP):
+    for _position in range(PATH_STEP):
         number, rem = divmod(number, len(PATH_ALPHABET))
         digits.append(PATH_ALPHABET[rem])
     return "".join(reversed(digits))

@@ -37,10 +37,13 @@ def term_years(kind: str, sector: str) -> Rule:
 
 
 def add_years(day: dt.date, years: int) -> dt.date:
+    year = day.year + years
+    if not dt.MINYEAR <= year <= dt.MAXYEAR:
+        return dt.date.max if years > 0 else dt.date.min
     try:
-        return day.replace(year=day.year + years)
+        return day.replace(year=year)
     except ValueError:  # 29 February
-        return day.replace(year=day.year + years, day=28)
+        return day.replace(year=year, day=28)
 
 
 def add_months(day: dt.date, months: int) -> dt.date:

@@ -49,8 +49,13 @@ def _next_child_path(parent: Organization | None) -> str:
     return prefix + encode_segment(number)
 
 
-def _validate(fields: dict) -> dict:
+def _validate(fields: dict, org: Organization | None = None) -> dict:
     errors = {}
+    code = (fields.get("code") or "").strip()
+    if "code" in fields:
+        fields["code"] = code
+    if code and Organization.objects.filter(code=code).exclude(pk=getattr(org, "pk", None)).exists():
+        errors["code"] = [_("组织代码“%(c)s”已被其他组织使用") % {"c": code}]
     if "name" in fields:
         fields["name"] = (fields["name"] or "").strip()
         if not fields["name"]:
@@ -65,7 +70,9 @@ def _validate(fields: dict) -> dict:
     founded, term = fields.get("founded_on"), fields.get("term_started_on")
     if founded and founded > dt.date.today():
         errors["founded_on"] = [_("成立日期不能晚于今天")]
-    if founded and term and term < founded:
+    if term and term > dt.date.today():
+        errors["term_started_on"] = [_("本届选举日期不能晚于今天")]
+    elif founded and term and term < founded:
         errors["term_started_on"] = [_("本届选举日期不能早于成立日期")]
     if errors:
         raise ValidationFailed(errors)
@@ -97,7 +104,7 @@ def org_create(*, actor, parent: Organization, name: str, **fields) -> Organizat
                 Organization.objects.filter(pk=locked.pk).update(numchild=F("numchild") + 1)
                 audit.record(actor=actor, verb="orgs.organization.create", target=org, org_path=org.path,
                              changes=diff({}, snapshot(org, EDITABLE_FIELDS), HISTORY_MASKS))
-                transaction.on_commit(lambda: _mark_rollups(org.path))
+                transaction.on_commit(lambda path=org.path: _mark_rollups(path))
                 return org
         except IntegrityError:
             continue  # two children created at once took the same path: try the next number
@@ -106,7 +113,7 @@ def org_create(*, actor, parent: Organization, name: str, **fields) -> Organizat
 
 def org_update(*, actor, org: Organization, version: int, **fields) -> Organization:
     require(actor, OrgPerm.CHANGE, org)
-    fields = _validate({k: v for k, v in fields.items() if k in EDITABLE_FIELDS})
+    fields = _validate({k: v for k, v in fields.items() if k in EDITABLE_FIELDS}, org)
     with transaction.atomic():
         before = snapshot(org, EDITABLE_FIELDS)
         changes = diff(before, {**before, **plain_values(fields)}, HISTORY_MASKS)

@@ -7,10 +7,10 @@ from django.views.decorators.http import require_http_methods
 
 from grassroots.access.scoping import can
 from grassroots.core.errors import DomainError
-from grassroots.dashboards.models import OrgRollup
 from grassroots.core.htmx import render_page_or_partial
 from grassroots.core.selectors import history_for
 from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.dashboards.models import OrgRollup
 from grassroots.orgs import selectors, services
 from grassroots.orgs.forms import DissolveForm, MoveForm, OrganizationForm
 from grassroots.orgs.permissions import OrgPerm

@@ -12,7 +12,12 @@ from grassroots.core.testing.factories import id_number_for, make_member, make_u
 from grassroots.members.models import Member
 from grassroots.members.selectors import MemberFilters
 from grassroots.members.services import (
-    member_create, member_exit, member_reveal, member_roster_export, member_secrets, member_update,
+    member_create,
+    member_exit,
+    member_reveal,
+    member_roster_export,
+    member_secrets,
+    member_update,
 )
 
 pytestmark = pytest.mark.django_db
