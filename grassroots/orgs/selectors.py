@@ -8,7 +8,7 @@ from django.utils import timezone
 from grassroots.access.scoping import get_scoped_or_404, orgs_for
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
 from grassroots.members.models import Member
-from grassroots.orgs.models import Organization
+from grassroots.orgs.models import Organization, PartyGroup
 from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.rules import OrgFacts, OrgWarning, org_warnings
 
@@ -58,3 +58,11 @@ def org_facts(org: Organization) -> OrgFacts:
 
 def org_warnings_for(org: Organization, today: dt.date | None = None) -> list[OrgWarning]:
     return org_warnings(org_facts(org), today or timezone.localdate())
+
+
+def party_groups_of(org: Organization) -> list[tuple[PartyGroup, int]]:
+    """A branch's party groups with their active member counts (the caller has access to the branch)."""
+    groups = PartyGroup.objects.filter(org=org).annotate(
+        members_count=Count("members", filter=Q(members__state=MemberState.ACTIVE))
+    ).order_by("name")
+    return list(groups)

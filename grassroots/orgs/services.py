@@ -13,8 +13,8 @@ from grassroots.core.concurrency import update_versioned
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.masking import mask_phone
-from grassroots.orgs.choices import OrgForm, OrgStatus
-from grassroots.orgs.models import PATH_STEP, Organization, decode_segment, encode_segment
+from grassroots.orgs.choices import OrgForm, OrgKind, OrgStatus
+from grassroots.orgs.models import PATH_STEP, Organization, PartyGroup, decode_segment, encode_segment
 from grassroots.orgs.permissions import OrgPerm
 
 EDITABLE_FIELDS = (
@@ -180,3 +180,20 @@ def org_dissolve(*, actor, org: Organization, version: int, on: dt.date, reason:
                      changes={"status": [OrgStatus.ACTIVE, OrgStatus.DISSOLVED]}, reason=reason)
         transaction.on_commit(lambda: _mark_rollups(org.path))
     return org
+
+
+def party_group_create(*, actor, org: Organization, name: str) -> PartyGroup:
+    """党小组 inside a branch; its members are assigned on their own records."""
+    require(actor, OrgPerm.CHANGE, org)
+    name = (name or "").strip()
+    if not name:
+        raise ValidationFailed({"name": [_("请填写党小组名称")]})
+    if org.kind != OrgKind.BRANCH:
+        raise ValidationFailed({"name": [_("党小组只能在党支部内设立")]})
+    with transaction.atomic():
+        if PartyGroup.objects.filter(org=org, name=name).exists():
+            raise ValidationFailed({"name": [_("该支部已有同名党小组")]})
+        group = PartyGroup.objects.create(org=org, name=name, created_by=actor)
+        audit.record(actor=actor, verb="orgs.party_group.create", target=group, org_path=org.path,
+                     changes={"name": [None, name]})
+    return group

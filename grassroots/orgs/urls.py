@@ -11,5 +11,6 @@ urlpatterns = [
     path("<int:pk>/add/", views.org_create, name="org_create"),
     path("<int:pk>/edit/", views.org_edit, name="org_edit"),
     path("<int:pk>/move/", views.org_move, name="org_move"),
+    path("<int:pk>/groups/add/", views.party_group_create, name="party_group_create"),
     path("<int:pk>/dissolve/", views.org_dissolve, name="org_dissolve"),
 ]

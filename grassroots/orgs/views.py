@@ -3,7 +3,7 @@
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_http_methods, require_POST
 
 from grassroots.access.scoping import can
 from grassroots.core.errors import DomainError
@@ -57,6 +57,7 @@ def org_detail(request, pk: int):
         "org": org,
         "ancestors": selectors.org_ancestors(org),
         "children": list(selectors.org_children(user, org)[:200]),
+        "party_groups": selectors.party_groups_of(org) if org.is_branch else [],
         "facts": facts,
         "warnings": org_warnings(facts, timezone.localdate()),
         "term_ends_on": term_ends_on(org.kind, org.sector, org.term_started_on),
@@ -103,6 +104,20 @@ def org_edit(request, pk: int):
             return redirect("orgs:org_detail", pk=org.pk)
     return render(request, "orgs/org_form.html", {"page_title": f"编辑 {org.name}", "form": form, "org": org},
                   status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_POST
+def party_group_create(request, pk: int):
+    org = selectors.org_get(request.user, pk, perm=OrgPerm.CHANGE)
+    try:
+        group = services.party_group_create(actor=request.user, org=org, name=request.POST.get("name", ""))
+    except DomainError as exc:
+        errors = getattr(exc, "errors", {}).get("name") or [str(exc.message)]
+        messages.error(request, "；".join(errors))
+    else:
+        messages.success(request, f"已设立党小组 {group.name}")
+    return redirect("orgs:org_detail", pk=org.pk)
 
 
 @scoped_view

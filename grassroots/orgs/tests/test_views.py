@@ -77,3 +77,14 @@ def test_move_and_dissolve_pages(client, tree, org_admin):
                            {"dissolved_on": "2026-01-01", "reason": "撤并", "version": 2})
     assert response.status_code == 302
     assert Organization.objects.get(pk=tree.village_a2.pk).status == "dissolved"
+
+
+def test_party_groups_are_set_up_on_the_branch_page(client, tree, org_admin, secretary_a1):
+    login(client, secretary_a1)
+    response = client.post(reverse("orgs:party_group_create", args=[tree.village_a1.pk]), {"name": "第一党小组"})
+    assert response.status_code == 302
+    html = client.get(reverse("orgs:org_detail", args=[tree.village_a1.pk])).content.decode()
+    assert "第一党小组" in html
+    client.post(reverse("orgs:party_group_create", args=[tree.village_a1.pk]), {"name": "第一党小组"})
+    assert tree.village_a1.party_groups.count() == 1
+    assert client.post(reverse("orgs:party_group_create", args=[tree.village_b1.pk]), {"name": "x"}).status_code == 404
