@@ -88,3 +88,14 @@ def test_dissolve_refused_while_members_remain_then_allowed(tree, org_admin):
                  reason="合并")
     assert Organization.objects.get(pk=tree.village_a2.pk).status == "dissolved"
     assert Member.objects.get(pk=member.pk).state == "left"
+
+
+def test_root_command_creates_a_top_level_committee(db):
+    from io import StringIO
+
+    from django.core.management import call_command
+
+    out = StringIO()
+    call_command("org_create_root", "中共某某县委员会", "--code", "X1", stdout=out)
+    root = Organization.objects.get(code="X1")
+    assert root.depth == 1 and root.parent is None and f"path {root.path}" in out.getvalue()
