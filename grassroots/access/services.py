@@ -16,6 +16,7 @@ from django.db import IntegrityError, transaction
 from django.db.models.functions import Lower
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from grassroots.access import selectors
 from grassroots.access.models import ApiToken, RoleGrant, User
@@ -44,7 +45,7 @@ class AccessErrors:
 
 class SelfAdministration(PermissionRefused):
     code = AccessErrors.SELF_ADMINISTRATION
-    default_message = _("不能对本人账户执行此操作（不得自我授权）")
+    default_message = gettext_lazy("不能对本人账户执行此操作（不得自我授权）")
 
 
 # --- passwords -------------------------------------------------------------------------------------------------

@@ -6,9 +6,10 @@ import datetime as dt
 import time
 from collections import Counter, defaultdict
 
+from django.conf import settings
 from django.db import transaction
 from django.db.models import Count, Q
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from grassroots.dashboards.models import OrgRollup, OrgWarning, RollupState
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
@@ -72,7 +73,13 @@ def committee_figures(tenant: str) -> dict[int, Counter]:
 
 
 def rollups_rebuild(tenant: str, today: dt.date | None = None) -> dict:
-    """Full rebuild of one county's rollups and warnings; also the consistency check for later delta folding."""
+    """Full rebuild of one county's rollups and warnings; also the consistency check for later delta folding.
+    Stored warning texts are in the site language, whoever triggered the rebuild."""
+    with translation.override(settings.LANGUAGE_CODE):
+        return _rebuild(tenant, today)
+
+
+def _rebuild(tenant: str, today: dt.date | None) -> dict:
     started = time.perf_counter()
     today = today or timezone.localdate()
     now = timezone.now()
