@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from grassroots.access.roles import permissions_of
 from grassroots.core.errors import PermissionRefused
+from grassroots.core.paths import subtree_q
 
 _CACHE_ATTR = "_grassroots_grants"
 
@@ -67,7 +68,7 @@ def orgs_for(actor, perm: str) -> list[str]:
 def path_filter(field: str, prefixes: list[str]) -> Q | None:
     query = None
     for prefix in prefixes:
-        part = Q(**{f"{field}__startswith": prefix})
+        part = subtree_q(field, prefix)
         query = part if query is None else query | part
     return query
 

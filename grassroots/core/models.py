@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.paths import PathField
+
 
 class BaseModel(models.Model):
     """Timestamps, creator and an optimistic-lock version for every domain record."""
@@ -40,7 +42,7 @@ class AuditEvent(models.Model):
     target_type = models.CharField(_("对象类型"), max_length=40, blank=True)
     target_id = models.BigIntegerField(_("对象ID"), null=True, blank=True)
     target_label = models.CharField(_("对象"), max_length=200, blank=True)
-    org_path = models.CharField(_("组织路径"), max_length=255, blank=True)
+    org_path = PathField(_("组织路径"), max_length=255, blank=True)
     changes = models.JSONField(_("变更"), default=dict, blank=True)
     reason = models.CharField(_("事由"), max_length=500, blank=True)
 
@@ -49,9 +51,7 @@ class AuditEvent(models.Model):
         verbose_name_plural = _("审计日志")
         indexes = [
             models.Index(fields=["target_type", "target_id", "-id"], name="audit_target_idx"),
-            models.Index(
-                fields=["org_path", "id"], name="audit_org_path_idx", opclasses=["varchar_pattern_ops", "int8_ops"]
-            ),
+            models.Index(fields=["org_path", "id"], name="audit_org_path_idx"),
         ]
 
     def __str__(self) -> str:

@@ -2,6 +2,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.scoping import ScopedQuerySet
+from grassroots.core.paths import PathField
 
 
 class OrgRollup(models.Model):
@@ -11,7 +12,7 @@ class OrgRollup(models.Model):
     scope_field = "path"
 
     org = models.OneToOneField("orgs.Organization", on_delete=models.CASCADE, primary_key=True, related_name="rollup")
-    path = models.CharField(max_length=255)
+    path = PathField(max_length=255)
     tenant = models.CharField(max_length=8, db_index=True)
     members_total = models.PositiveIntegerField(default=0)
     figures = models.JSONField(default=dict)
@@ -21,7 +22,7 @@ class OrgRollup(models.Model):
 
     class Meta:
         verbose_name = _("组织汇总")
-        indexes = [models.Index(fields=["path"], name="rollup_path_idx", opclasses=["varchar_pattern_ops"])]
+        indexes = [models.Index(fields=["path"], name="rollup_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.path}: {self.members_total}"
@@ -33,7 +34,7 @@ class OrgWarning(models.Model):
     scope_field = "path"
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="warnings")
-    path = models.CharField(max_length=255)
+    path = PathField(max_length=255)
     tenant = models.CharField(max_length=8, db_index=True)
     code = models.CharField(max_length=40)
     level = models.CharField(max_length=10)
@@ -44,7 +45,7 @@ class OrgWarning(models.Model):
 
     class Meta:
         verbose_name = _("规则提示")
-        indexes = [models.Index(fields=["path", "id"], name="warning_path_idx", opclasses=["varchar_pattern_ops", "int8_ops"])]
+        indexes = [models.Index(fields=["path", "id"], name="warning_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.path} {self.code}"

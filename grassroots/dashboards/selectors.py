@@ -4,6 +4,7 @@ subtree. A constant number of queries whatever the size of the subtree (PERFORMA
 from dataclasses import dataclass, field
 
 from grassroots.access.scoping import get_scoped_or_404
+from grassroots.core.paths import subtree_q
 from grassroots.dashboards.models import OrgRollup, OrgWarning, RollupState
 from grassroots.dashboards.permissions import DashboardPerm
 from grassroots.members.choices import AgeBand, Education, Occupation
@@ -52,7 +53,7 @@ def dashboard_data(actor, org_id: int) -> DashboardData:
         for row in OrgRollup.objects.filter(org__parent=org, org__status="active").select_related("org").order_by("path")[:200]
     ]
     warnings = list(
-        OrgWarning.objects.filter(path__startswith=org.path).select_related("org").order_by("path", "id")[:WARNING_PAGE]
+        OrgWarning.objects.filter(subtree_q("path", org.path)).select_related("org").order_by("path", "id")[:WARNING_PAGE]
     )
     state = RollupState.objects.filter(tenant=org.path[:4]).first()
     return DashboardData(

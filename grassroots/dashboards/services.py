@@ -11,6 +11,7 @@ from django.db import transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
+from grassroots.core.paths import subtree_q
 from grassroots.dashboards.models import OrgRollup, OrgWarning, RollupState
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
 from grassroots.members.models import Member
@@ -84,7 +85,7 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
     today = today or timezone.localdate()
     now = timezone.now()
     orgs = list(
-        Organization.objects.filter(path__startswith=tenant).values_list(
+        Organization.objects.filter(subtree_q("path", tenant)).values_list(
             "id", "path", "kind", "sector", "form", "covered_units", "term_started_on", "status"
         )
     )

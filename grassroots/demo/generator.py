@@ -15,7 +15,7 @@ Three steps:
 
 Nothing here goes through member_create: at a million members the per-row service (one transaction, one
 duplicate check and one audit row each) would take hours. The columns are computed by the same functions the
-services use (members.services._secret_columns, members.rules.name_initials)."""
+services use (members.services.secret_columns, members.rules.name_initials)."""
 
 from __future__ import annotations
 
@@ -775,14 +775,14 @@ class _MemberWriter:
 def load(plan: Plan, *, log: Log = print, batch_size: int = BATCH_SIZE, use_copy: bool | None = None) -> LoadResult:
     """Writes the plan into an empty tree position (a new root), the demo logins and the rollups."""
     from grassroots.dashboards.services import rollups_rebuild
-    from grassroots.members.services import _secret_columns
-    from grassroots.orgs.services import _next_child_path
+    from grassroots.members.services import secret_columns
+    from grassroots.orgs.services import next_child_path
 
     seconds: dict[str, float] = {}
     started = time.perf_counter()
     if use_copy is None:
         use_copy = connection.vendor == "postgresql"
-    root_path = _next_child_path(None)
+    root_path = next_child_path(None)
     tenant = root_path[:PATH_STEP]
     org_ids = _insert_orgs(plan, root_path, log, batch_size)
     group_ids = _insert_groups(plan, org_ids, root_path, batch_size)
@@ -796,7 +796,7 @@ def load(plan: Plan, *, log: Log = print, batch_size: int = BATCH_SIZE, use_copy
         if org.kind != "branch":
             continue
         path = root_path + org.suffix
-        for row, info in member_rows(plan, org, ids, _secret_columns):
+        for row, info in member_rows(plan, org, ids, secret_columns):
             row.update(org_id=org_ids[org.index], org_path=path, tenant=tenant,
                        party_group_id=group_ids[(org.index, info["group"])] if info["group"] is not None else None)
             if org.index == plan.village and demo_member_id_number is None and not info["posts"] \

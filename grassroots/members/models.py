@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.scoping import ScopedQuerySet
 from grassroots.core.models import BaseModel
+from grassroots.core.paths import PathField
 from grassroots.members.choices import (
     Education,
     Ethnicity,
@@ -31,7 +32,7 @@ class Member(BaseModel):
     scope_self_perms = {MemberPerm.VIEW: MemberPerm.VIEW_SELF}
 
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="members", verbose_name=_("所在党组织"))
-    org_path = models.CharField(_("组织路径"), max_length=255, editable=False)
+    org_path = PathField(_("组织路径"), max_length=255, editable=False)
     tenant = models.CharField(_("县级单位"), max_length=8, editable=False, db_index=True)
     user = models.OneToOneField(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="member",
@@ -73,8 +74,7 @@ class Member(BaseModel):
         verbose_name = _("党员")
         verbose_name_plural = _("党员")
         indexes = [
-            models.Index(fields=["org_path", "id"], name="member_org_path_idx",
-                         opclasses=["varchar_pattern_ops", "int8_ops"]),
+            models.Index(fields=["org_path", "id"], name="member_org_path_idx"),
             models.Index(fields=["org", "state", "status"], name="member_org_state_idx"),
             models.Index(fields=["name_initials"], name="member_initials_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name"], name="member_name_idx", opclasses=["varchar_pattern_ops"]),

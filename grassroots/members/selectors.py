@@ -8,6 +8,7 @@ from django.utils import timezone
 
 from grassroots.access.scoping import get_scoped_or_404
 from grassroots.core.pagination import Page, capped_count, keyset_page
+from grassroots.core.paths import subtree_q
 from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
 from grassroots.members.permissions import MemberPerm
@@ -37,7 +38,7 @@ class MemberFilters:
 def member_queryset(actor, filters: MemberFilters, today: dt.date | None = None, perm: str = MemberPerm.VIEW):
     qs = Member.objects.visible_to(actor, perm)
     if filters.org_path:
-        qs = qs.filter(org_path__startswith=filters.org_path)
+        qs = qs.filter(subtree_q("org_path", filters.org_path))
     if filters.state:
         qs = qs.filter(state=filters.state)
     for name in ("status", "gender", "education", "occupation"):

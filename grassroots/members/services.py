@@ -80,7 +80,7 @@ def _clean(data: dict, today: dt.date) -> dict:
     return cleaned
 
 
-def _secret_columns(cleaned: dict) -> dict:
+def secret_columns(cleaned: dict) -> dict:
     number, phone, address = cleaned["id_number"], cleaned.get("phone", ""), cleaned.get("address", "")
     return {
         "id_number_enc": crypto.encrypt(number),
@@ -110,7 +110,7 @@ def member_create(*, actor, org: Organization, today: dt.date | None = None, **d
                 raise _duplicate_error()
             member = Member.objects.create(
                 org=org, org_path=org.path, tenant=org.path[:PATH_STEP], name_initials=name_initials(cleaned["name"]),
-                created_by=actor, **values, **_secret_columns(cleaned),
+                created_by=actor, **values, **secret_columns(cleaned),
             )
             after = {**snapshot(member, PLAIN_FIELDS), **{k: cleaned.get(k, "") for k in SECRET_FIELDS}}
             audit.record(actor=actor, verb="members.member.create", target=member, org_path=member.org_path,
@@ -149,11 +149,11 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
     after = {**before, **plain_values(values), **{k: cleaned.get(k, "") for k in SECRET_FIELDS}, "org": str(target_org)}
     changes = diff(before, after, HISTORY_MASKS)
     if cleaned["id_number"] != old_secrets["id_number"]:
-        values.update({k: v for k, v in _secret_columns(cleaned).items() if k.startswith("id_number")})
+        values.update({k: v for k, v in secret_columns(cleaned).items() if k.startswith("id_number")})
     if cleaned.get("phone", "") != old_secrets["phone"]:
-        values.update({k: v for k, v in _secret_columns(cleaned).items() if k.startswith("phone")})
+        values.update({k: v for k, v in secret_columns(cleaned).items() if k.startswith("phone")})
     if cleaned.get("address", "") != old_secrets["address"]:
-        values.update({k: v for k, v in _secret_columns(cleaned).items() if k.startswith("address")})
+        values.update({k: v for k, v in secret_columns(cleaned).items() if k.startswith("address")})
     if values["name"] != member.name:
         values["name_initials"] = name_initials(values["name"])
     if target_org.pk != member.org_id:

@@ -3,6 +3,7 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.scoping import ScopedQuerySet
 from grassroots.core.models import BaseModel
+from grassroots.core.paths import PathField, subtree_q
 from grassroots.orgs.choices import OrgForm, OrgKind, OrgSector, OrgStatus
 
 PATH_STEP = 4
@@ -29,7 +30,7 @@ def decode_segment(segment: str) -> int:
 
 class OrganizationQuerySet(ScopedQuerySet):
     def subtree(self, path: str):
-        return self.filter(path__startswith=path)
+        return self.filter(subtree_q("path", path))
 
     def active(self):
         return self.filter(status=OrgStatus.ACTIVE)
@@ -40,7 +41,7 @@ class Organization(BaseModel):
 
     scope_field = "path"
 
-    path = models.CharField(_("路径"), max_length=255, unique=True)
+    path = PathField(_("路径"), max_length=255, unique=True)
     depth = models.PositiveSmallIntegerField(_("层级"))
     parent = models.ForeignKey(
         "self", null=True, blank=True, on_delete=models.PROTECT, related_name="children", verbose_name=_("上级组织")
@@ -69,7 +70,6 @@ class Organization(BaseModel):
         verbose_name_plural = _("党组织")
         ordering = ["path"]
         indexes = [
-            models.Index(fields=["path"], name="org_path_prefix_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["parent", "path"], name="org_children_idx"),
             models.Index(fields=["name"], name="org_name_idx"),
         ]

@@ -13,6 +13,7 @@ from grassroots.core.concurrency import update_versioned
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.masking import mask_phone
+from grassroots.core.paths import subtree_q
 from grassroots.orgs.choices import OrgForm, OrgKind, OrgStatus
 from grassroots.orgs.models import PATH_STEP, Organization, PartyGroup, decode_segment, encode_segment
 from grassroots.orgs.permissions import OrgPerm
@@ -38,11 +39,11 @@ def _mark_rollups(path: str) -> None:
     mark_stale(path[:PATH_STEP])
 
 
-def _next_child_path(parent: Organization | None) -> str:
+def next_child_path(parent: Organization | None) -> str:
     prefix = parent.path if parent else ""
     depth = (parent.depth + 1) if parent else 1
     last = (
-        Organization.objects.filter(depth=depth, path__startswith=prefix)
+        Organization.objects.filter(subtree_q("path", prefix), depth=depth)
         .order_by("-path").values_list("path", flat=True).first()
     )
     number = decode_segment(last[-PATH_STEP:]) + 1 if last else 1
@@ -83,7 +84,7 @@ def org_create_root(*, actor, name: str, **fields) -> Organization:
     """A top-level organization (a county or city committee). Only run by setup commands."""
     fields = _validate({"name": name, **fields})
     with transaction.atomic():
-        org = Organization.objects.create(path=_next_child_path(None), depth=1, created_by=actor, **fields)
+        org = Organization.objects.create(path=next_child_path(None), depth=1, created_by=actor, **fields)
         audit.record(actor=actor, verb="orgs.organization.create", target=org, org_path=org.path,
                      changes=diff({}, snapshot(org, EDITABLE_FIELDS), HISTORY_MASKS))
     return org
@@ -99,7 +100,7 @@ def org_create(*, actor, parent: Organization, name: str, **fields) -> Organizat
             with transaction.atomic():
                 locked = Organization.objects.select_for_update().get(pk=parent.pk)
                 org = Organization.objects.create(
-                    path=_next_child_path(locked), depth=locked.depth + 1, parent=locked, created_by=actor, **fields
+                    path=next_child_path(locked), depth=locked.depth + 1, parent=locked, created_by=actor, **fields
                 )
                 Organization.objects.filter(pk=locked.pk).update(numchild=F("numchild") + 1)
                 audit.record(actor=actor, verb="orgs.organization.create", target=org, org_path=org.path,
@@ -139,14 +140,14 @@ def org_move(*, actor, org: Organization, new_parent: Organization, version: int
     with transaction.atomic():
         locked_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
         old_path, old_parent_id = org.path, org.parent_id
-        new_path = _next_child_path(locked_parent)
+        new_path = next_child_path(locked_parent)
         depth_delta = locked_parent.depth + 1 - org.depth
         update_versioned(org, version, {"parent": locked_parent})
         cut = len(old_path) + 1
-        Organization.objects.filter(path__startswith=old_path).update(
+        Organization.objects.filter(subtree_q("path", old_path)).update(
             path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + depth_delta
         )
-        Member.objects.filter(org_path__startswith=old_path).update(
+        Member.objects.filter(subtree_q("org_path", old_path)).update(
             org_path=Concat(Value(new_path), Substr("org_path", cut)), tenant=new_path[:PATH_STEP]
         )
         Organization.objects.filter(pk=old_parent_id).update(numchild=F("numchild") - 1)

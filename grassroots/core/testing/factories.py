@@ -21,12 +21,12 @@ TEST_PASSWORD = "Grassroots#2026pw"
 
 def make_org(parent: Organization | None, name: str, **fields) -> Organization:
     """Creates without a permission check (test setup), keeping paths and child counts right."""
-    from grassroots.orgs.services import _next_child_path
+    from grassroots.orgs.services import next_child_path
 
     if parent is None:
         return org_create_root(actor=None, name=name, **{"kind": "committee", "sector": "county_committee", **fields})
     org = Organization.objects.create(
-        path=_next_child_path(parent), depth=parent.depth + 1, parent=parent, name=name,
+        path=next_child_path(parent), depth=parent.depth + 1, parent=parent, name=name,
         **{"kind": "branch", "sector": "village", **fields},
     )
     Organization.objects.filter(pk=parent.pk).update(numchild=parent.numchild + 1)
