@@ -14,6 +14,7 @@ from grassroots.core.errors import DomainError
 from grassroots.core.htmx import render_page_or_partial
 from grassroots.core.selectors import history_for
 from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.dashboards.selectors import subtree_member_total
 from grassroots.members import selectors, services
 from grassroots.members.choices import MemberState
 from grassroots.members.forms import ExitForm, MemberFilterForm, MemberForm, RevealForm
@@ -51,10 +52,14 @@ def member_list(request):
         page_number = int(request.GET.get("page", "1"))
     except ValueError:
         page_number = 1
+    unfiltered = filters == selectors.MemberFilters(org_path=filters.org_path)
+    known_total = subtree_member_total(request.user, filters.org_path) if unfiltered else None
     page = selectors.member_list(
         request.user, filters, page_size=PAGE_SIZE, after=request.GET.get("after"), before=request.GET.get("before"),
-        page=page_number,
+        page=page_number, with_count=known_total is None,
     )
+    if known_total is not None:
+        page.total = known_total
     query = request.GET.copy()
     for key in ("after", "before", "page"):
         query.pop(key, None)

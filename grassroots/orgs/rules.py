@@ -28,6 +28,18 @@ TERM_OTHER_YEARS = Rule("term_other", 3, "《中国共产党支部工作条例�
 TERM_REMINDER_MONTHS = Rule("term_reminder", 6, "上级党组织一般提前六个月提醒换届（RULES.md §4，来源待核实）")
 
 
+WARNING_TITLES = {
+    "too_few_full_members": _("正式党员不足3名"),
+    "branch_too_large": _("党支部超过50人"),
+    "joint_too_many_units": _("联合党支部覆盖超过5个单位"),
+    "committee_missing": _("应设未设支部委员会"),
+    "committee_too_large": _("支部委员会超过7人"),
+    "no_secretary": _("未配备书记"),
+    "term_expired": _("任期已届满"),
+    "term_ending": _("6个月内任期届满"),
+}
+
+
 def term_years(kind: str, sector: str) -> Rule:
     if sector in VILLAGE_SECTORS:
         return TERM_VILLAGE_YEARS

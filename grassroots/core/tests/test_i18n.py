@@ -215,3 +215,14 @@ def test_an_api_validation_error_is_chinese_without_accept_language(tree, org_ad
     assert "校验位" in answer["errors"]["id_number"][0]
     assert response["Content-Language"] == "zh-hans"
 
+
+
+@pytest.mark.django_db
+def test_pages_stay_chinese_for_an_english_browser_until_english_is_chosen(client):
+    from django.conf import settings
+
+    page = client.get("/accounts/login/", HTTP_ACCEPT_LANGUAGE="en-US,en;q=0.9")
+    assert page["Content-Language"] == "zh-hans"
+    client.post("/i18n/setlang/", {"language": "en", "next": "/accounts/login/"})
+    assert client.cookies[settings.LANGUAGE_COOKIE_NAME].value == "en"
+    assert client.get("/accounts/login/")["Content-Language"] == "en"

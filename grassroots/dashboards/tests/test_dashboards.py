@@ -71,3 +71,13 @@ def test_home_sends_each_user_to_their_dashboard(client, tree, secretary_a1):
     client.login(username=secretary_a1.username, password=TEST_PASSWORD)
     response = client.get(reverse("dashboards:home"))
     assert response.url == reverse("dashboards:org_dashboard", args=[tree.village_a1.pk])
+
+
+def test_dashboard_summarises_warnings_by_rule(client, tree, org_admin):
+    make_member(tree.village_a1, actor=org_admin)
+    rollups_rebuild(tree.county.path, today=TODAY)
+    client.login(username=org_admin.username, password=TEST_PASSWORD)
+    data = client.get(reverse("dashboards:org_dashboard", args=[tree.county.pk])).context["data"]
+    summary = {code: count for code, _title, count in data.warning_summary}
+    assert summary["too_few_full_members"] == 3
+    assert all(w.level in ("danger", "warning") for w in data.warnings)

@@ -139,3 +139,15 @@ def test_export_downloads_xlsx(client, tree, org_admin, secretary_a1):
 def test_pages_are_not_cached(client, tree, org_admin):
     response = login(client, org_admin).get(reverse("members:member_list"))
     assert response["Cache-Control"] == "no-store"
+
+
+def test_unfiltered_roster_total_comes_from_the_rollups(client, tree, org_admin):
+    from grassroots.dashboards.services import rollups_rebuild
+
+    for _ in range(3):
+        make_member(tree.village_a1, actor=org_admin)
+    rollups_rebuild(tree.county.path)
+    login(client, org_admin)
+    assert client.get(reverse("members:member_list")).context["page"].total == 3
+    assert client.get(reverse("members:member_list"), {"org": tree.town_b.pk}).context["page"].total == 0
+    assert client.get(reverse("members:member_list"), {"q": "zzz"}).context["page"].total == 0
