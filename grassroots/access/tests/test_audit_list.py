@@ -88,7 +88,7 @@ def test_pages_cover_every_event_once(client, tree, audit_admin_a):
     while True:
         response = client.get(reverse("access:audit_list"), params)
         seen += re.findall(r"seed:[\w-]+", response.content.decode())
-        more = re.search(r"before=(\d+)", response.content.decode())
+        more = re.search(r"&(?:amp;)?before=(\d+)\">更早的记录", response.content.decode())
         if not more:
             break
         params = {"verb": "members.", "before": more.group(1)}
