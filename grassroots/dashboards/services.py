@@ -126,9 +126,11 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
         OrgWarning.objects.filter(tenant=tenant).delete()
         OrgWarning.objects.bulk_create(warnings, batch_size=2000)
         seconds = time.perf_counter() - started
-        RollupState.objects.update_or_create(
-            tenant=tenant, defaults={"built_at": now, "stale_since": None, "build_seconds": seconds}
-        )
+        RollupState.objects.get_or_create(tenant=tenant)
+        RollupState.objects.filter(tenant=tenant).update(built_at=now, build_seconds=seconds)
+        # Only staleness from before this build's reads is cleared: a write that landed meanwhile keeps the
+        # county stale, and the refresh task queues another build for it.
+        RollupState.objects.filter(tenant=tenant, stale_since__lte=now).update(stale_since=None)
     return {"tenant": tenant, "orgs": len(orgs), "rollups": len(rollups), "warnings": len(warnings), "seconds": seconds}
 
 

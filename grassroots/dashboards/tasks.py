@@ -18,7 +18,10 @@ def rollups_refresh(tenant: str) -> dict | None:
     state = RollupState.objects.filter(tenant=tenant).first()
     if state is not None and state.stale_since is None and state.built_at is not None:
         return None
-    return rollups_rebuild(tenant)
+    result = rollups_rebuild(tenant)
+    if RollupState.objects.filter(tenant=tenant, stale_since__isnull=False).exists():
+        transaction.on_commit(lambda: rollups_refresh.enqueue(tenant))  # written to during the build
+    return result
 
 
 def mark_stale(tenant: str) -> None:

@@ -81,3 +81,22 @@ def test_dashboard_summarises_warnings_by_rule(client, tree, org_admin):
     summary = {code: count for code, _title, count in data.warning_summary}
     assert summary["too_few_full_members"] == 3
     assert all(w.level in ("danger", "warning") for w in data.warnings)
+
+
+def test_a_write_during_a_rebuild_keeps_the_county_stale(tree, org_admin, monkeypatch):
+    """The build reads at time T; a write marked after T must not be cleared by the build's end."""
+    import datetime as real_dt
+
+    from django.utils import timezone
+
+    from grassroots.dashboards import services
+    from grassroots.dashboards.models import RollupState
+
+    build_time = timezone.now()
+    monkeypatch.setattr(services.timezone, "now", lambda: build_time)
+    RollupState.objects.create(tenant=tree.county.path, stale_since=build_time + real_dt.timedelta(seconds=1))
+    rollups_rebuild(tree.county.path, today=TODAY)
+    assert RollupState.objects.get(tenant=tree.county.path).stale_since is not None
+    RollupState.objects.filter(tenant=tree.county.path).update(stale_since=build_time - real_dt.timedelta(seconds=1))
+    rollups_rebuild(tree.county.path, today=TODAY)
+    assert RollupState.objects.get(tenant=tree.county.path).stale_since is None
