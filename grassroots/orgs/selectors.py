@@ -6,6 +6,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from grassroots.access.scoping import get_scoped_or_404, orgs_for
+from grassroots.core.pagination import Page, capped_count, keyset_page
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
 from grassroots.members.models import Member
 from grassroots.orgs.models import Organization, PartyGroup
@@ -23,6 +24,18 @@ def org_children(actor, parent: Organization, perm: str = OrgPerm.VIEW, include_
     if not include_dissolved:
         qs = qs.active()
     return qs.order_by("path")
+
+
+def org_subtree(actor, org: Organization, *, include_dissolved: bool = False, page_size: int = 50,
+                after: str | None = None, before: str | None = None, page: int | None = None,
+                perm: str = OrgPerm.VIEW) -> Page:
+    """The organization and everything below it that the actor may see, in tree order, keyset-paged."""
+    qs = Organization.objects.visible_to(actor, perm).subtree(org.path)
+    if not include_dissolved:
+        qs = qs.active()
+    result = keyset_page(qs, key_fields=("path", "id"), page_size=page_size, after=after, before=before, page=page)
+    result.total, result.total_capped = capped_count(qs)
+    return result
 
 
 def org_search(actor, term: str, perm: str = OrgPerm.VIEW, limit: int = 50):

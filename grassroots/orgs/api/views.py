@@ -8,7 +8,6 @@ from ninja.responses import Status
 
 from grassroots.api.schemas import ERROR_STATUSES, ErrorOut, PageQuery, page_body
 from grassroots.core.errors import ValidationFailed
-from grassroots.core.pagination import capped_count, keyset_page
 from grassroots.orgs import selectors, services
 from grassroots.orgs.api.schemas import (
     OrgChildrenQuery,
@@ -23,7 +22,6 @@ from grassroots.orgs.api.schemas import (
     OrgUpdateIn,
 )
 from grassroots.orgs.models import Organization
-from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.rules import term_ends_on
 
 router = Router()
@@ -72,12 +70,8 @@ def org_children(request, org_id: int, query: Query[OrgChildrenQuery]):
 def org_subtree(request, org_id: int, query: Query[OrgSubtreeQuery]):
     """The organization and every organization below it that the caller may see, in tree (path) order."""
     org = selectors.org_get(request.auth, org_id)
-    qs = Organization.objects.visible_to(request.auth, OrgPerm.VIEW).subtree(org.path)
-    if not query.include_dissolved:
-        qs = qs.active()
-    page = keyset_page(qs, key_fields=("path", "id"), page_size=query.page_size, after=query.after,
-                       before=query.before, page=query.page)
-    page.total, page.total_capped = capped_count(qs)
+    page = selectors.org_subtree(request.auth, org, include_dissolved=query.include_dissolved,
+                                 page_size=query.page_size, after=query.after, before=query.before, page=query.page)
     return page_body(page)
 
 
