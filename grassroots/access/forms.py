@@ -6,20 +6,12 @@ from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.roles import Role
 from grassroots.access.services import TOKEN_LIFETIMES_DAYS
+from grassroots.core.forms import TablerFormMixin
 from grassroots.core.models import AuditOutcome
 
 
-class TablerMixin:
-    """Tabler classes on every widget."""
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            widget = field.widget
-            css = "form-select" if isinstance(widget, forms.Select) else "form-control"
-            if isinstance(widget, forms.CheckboxInput):
-                css = "form-check-input"
-            widget.attrs["class"] = (widget.attrs.get("class", "") + " " + css).strip()
+class TablerMixin(TablerFormMixin):
+    """Tabler classes on every widget, and service errors onto fields."""
 
     def add_service_errors(self, errors: dict[str, list[str]]) -> None:
         for field, messages in errors.items():

@@ -1,6 +1,7 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.forms import TablerFormMixin
 from grassroots.members.choices import (
     AgeBand,
     Education,
@@ -17,20 +18,7 @@ from grassroots.members.selectors import FLAG_FIELDS
 DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-def _style(form):
-    for field in form.fields.values():
-        widget = field.widget
-        if isinstance(widget, forms.CheckboxInput):
-            widget.attrs.setdefault("class", "form-check-input")
-        elif isinstance(widget, forms.CheckboxSelectMultiple):
-            continue
-        elif isinstance(widget, forms.Select):
-            widget.attrs.setdefault("class", "form-select")
-        else:
-            widget.attrs.setdefault("class", "form-control")
-
-
-class MemberForm(forms.Form):
+class MemberForm(TablerFormMixin, forms.Form):
     org = forms.IntegerField(label=_("所在党支部"), widget=forms.HiddenInput)
     name = forms.CharField(label=_("姓名"), max_length=50)
     id_number = forms.CharField(label=_("公民身份号码"), max_length=30,
@@ -73,7 +61,6 @@ class MemberForm(forms.Form):
                                  ("address", editing.address_masked)):
                 self.fields[name].widget.attrs["placeholder"] = f"{masked}（不修改请留空）" if masked else ""
         self.fields["party_group"].choices = [("", "—")] + [(g.pk, g.name) for g in party_groups]
-        _style(self)
 
     def service_values(self) -> dict:
         values = {name: self.cleaned_data.get(name) for name in self.SERVICE_FIELDS}
@@ -87,23 +74,19 @@ class MemberForm(forms.Form):
         return values
 
 
-class ExitForm(forms.Form):
+class ExitForm(TablerFormMixin, forms.Form):
     kind = forms.ChoiceField(label=_("出党方式"), choices=ExitKind.choices)
     occurred_on = forms.DateField(label=_("日期"), widget=DATE)
     reason = forms.CharField(label=_("原因"), max_length=500)
     decided_by = forms.CharField(label=_("决定机关/会议"), max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)
 
-
-class RevealForm(forms.Form):
+class RevealForm(TablerFormMixin, forms.Form):
     reason = forms.CharField(label=_("查看事由"), max_length=200)
 
 
-class MemberFilterForm(forms.Form):
+class MemberFilterForm(TablerFormMixin, forms.Form):
     org = forms.IntegerField(required=False, widget=forms.HiddenInput)
     q = forms.CharField(label=_("姓名或拼音首字母"), required=False)
     status = forms.ChoiceField(label=_("党员类别"), required=False, choices=[("", _("全部类别")), *MemberStatus.choices])
@@ -118,7 +101,3 @@ class MemberFilterForm(forms.Form):
     ])
     state = forms.ChoiceField(label=_("在册状态"), required=False,
                               choices=[(MemberState.ACTIVE, _("在册")), (MemberState.LEFT, _("已出党/转出")), ("all", _("全部"))])
-
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        _style(self)

@@ -1,13 +1,14 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from grassroots.core.forms import TablerFormMixin
 from grassroots.orgs.choices import OrgForm, OrgKind, OrgSector
 from grassroots.orgs.services import EDITABLE_FIELDS
 
-DATE = forms.DateInput(attrs={"type": "date", "class": "form-control"})
+DATE = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
 
 
-class OrganizationForm(forms.Form):
+class OrganizationForm(TablerFormMixin, forms.Form):
     name = forms.CharField(label=_("组织名称"), max_length=120)
     short_name = forms.CharField(label=_("简称"), max_length=60, required=False)
     code = forms.CharField(label=_("组织代码"), max_length=40, required=False)
@@ -25,12 +26,6 @@ class OrganizationForm(forms.Form):
     address = forms.CharField(label=_("地址"), max_length=200, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
 
-    def __init__(self, *args, **kwargs):
-        super().__init__(*args, **kwargs)
-        for field in self.fields.values():
-            css = "form-select" if isinstance(field.widget, forms.Select) else "form-control"
-            field.widget.attrs.setdefault("class", css)
-
     def service_values(self) -> dict:
         return {name: self.cleaned_data.get(name) for name in EDITABLE_FIELDS}
 
@@ -47,7 +42,7 @@ class MoveForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
-class DissolveForm(forms.Form):
+class DissolveForm(TablerFormMixin, forms.Form):
     dissolved_on = forms.DateField(label=_("撤销日期"), widget=DATE)
-    reason = forms.CharField(label=_("撤销原因（批准文件）"), max_length=200, widget=forms.TextInput(attrs={"class": "form-control"}))
+    reason = forms.CharField(label=_("撤销原因（批准文件）"), max_length=200, widget=forms.TextInput)
     version = forms.IntegerField(widget=forms.HiddenInput)
