@@ -8,9 +8,10 @@ import time
 
 from django.conf import settings
 from django.contrib.auth import logout
-from django.http import HttpResponse
+from django.http import HttpResponse, JsonResponse
 from django.shortcuts import redirect
 from django.urls import reverse
+from django.utils.translation import gettext_lazy as _
 
 ADMIN_IDLE_SECONDS = 15 * 60
 
@@ -55,6 +56,9 @@ class PasswordChangeRequiredMiddleware:
             and self._due(request, user) and not self._allowed(request.path_info)
         ):
             target = reverse("access:password_change")
+            if request.path_info.startswith("/api/"):
+                return JsonResponse({"code": "password_change_required",
+                                     "message": str(_("请先修改密码，再继续使用系统"))}, status=403)
             if request.headers.get("HX-Request"):
                 return HttpResponse(status=204, headers={"HX-Redirect": target})
             return redirect(target)

@@ -89,3 +89,14 @@ def test_absolute_limit_edited_session(client, clerk):
     session["auth_started"] -= settings.SESSION_ABSOLUTE_SECONDS + 1
     session.save()
     assert _goes_to_login(client.get(reverse(PAGE)))
+
+
+def test_api_calls_get_json_while_a_password_change_is_due(client, tree):
+    from grassroots.core.testing.factories import make_user
+
+    user = make_user("temp_pw_user", "clerk", tree.town_a)
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=None)
+    client.post("/accounts/login/", {"username": "temp_pw_user", "password": "Grassroots#2026pw"})
+    response = client.get("/api/members/")
+    assert response.status_code == 403 and response.json()["code"] == "password_change_required"
+    assert client.get("/members/").status_code == 302
