@@ -1,5 +1,6 @@
-"""Shared set-up of the benchmark scripts: a PostgreSQL database `grassroots_bench` (created if missing), the
-dev settings with DEBUG off (no query log), fixed bench-only field keys when none are in the environment."""
+"""Shared set-up of the benchmark scripts: a PostgreSQL database `grassroots_bench` (created if missing) or a
+SQLite file (`sqlite:///…` URL), the dev settings with DEBUG off (no query log), fixed bench-only field keys when
+none are in the environment."""
 
 import os
 import statistics
@@ -24,6 +25,8 @@ def setup(database_url: str | None = None, *, drop: bool = False) -> str:
         sys.path.insert(0, str(ROOT))
     if url.startswith("postgres"):
         _ensure_database(url, drop=drop)
+    elif url.startswith("sqlite:///") and drop:
+        _drop_sqlite(url)
     import django
 
     django.setup()
@@ -47,6 +50,21 @@ def _ensure_database(url: str, *, drop: bool) -> None:
         if not exists:
             conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
             print(f"created database {name}")
+
+
+def _drop_sqlite(url: str) -> None:
+    """Deletes the SQLite file and its WAL side files (not an in-memory database)."""
+    name = url.removeprefix("sqlite:///").split("?")[0]
+    if not name or name == ":memory:":
+        return
+    deleted = False
+    for suffix in ("", "-wal", "-shm"):
+        path = Path(name + suffix)
+        if path.exists():
+            path.unlink()
+            deleted = True
+    if deleted:
+        print(f"deleted database {name}")
 
 
 def percentile(values: list[float], p: float) -> float:

@@ -1,10 +1,12 @@
-"""Load a benchmark tier into PostgreSQL through the demo generator.
+"""Load a benchmark tier into PostgreSQL (or SQLite) through the demo generator.
 
     .venv/bin/python bench/load.py --members 1000000 --orgs 50000          # tier M
     .venv/bin/python bench/load.py --members 200000 --orgs 10000 --fresh   # a smaller run
+    .venv/bin/python bench/load.py --fresh --database-url sqlite:////tmp/grassroots_bench.sqlite3   # SQLite
 
-The database (grassroots_bench on 127.0.0.1 unless BENCH_DATABASE_URL says otherwise) is created if missing;
---fresh drops and recreates it first. A database that already holds organizations is refused without --fresh.
+The database (grassroots_bench on 127.0.0.1 unless BENCH_DATABASE_URL or --database-url says otherwise) is
+created if missing; --fresh drops and recreates it first (deletes the file for SQLite). A database that already
+holds organizations is refused without --fresh.
 """
 
 import argparse

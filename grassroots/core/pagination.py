@@ -5,6 +5,8 @@ import base64
 import json
 from dataclasses import dataclass, field
 
+from django.db.models import Q
+
 COUNT_CAP = 10_000
 
 
@@ -61,19 +63,24 @@ def keyset_page(qs, *, key_fields: tuple[str, str], page_size: int, after: str |
     return result
 
 
-def _after(qs, first, second, cursor):
-    from django.db.models import Q
+def _cursor_first(qs, condition):
+    """AND the cursor condition in *before* the query's other conditions. SQLite bounds an index scan with the
+    first range it finds on a column, so the cursor (the tightest bound) must come first; PostgreSQL doesn't care."""
+    combined = qs.model._default_manager.filter(condition) & qs
+    combined.query.select_related = qs.query.select_related  # `&` keeps only the left side's loading options
+    combined.query.deferred_loading = qs.query.deferred_loading
+    return combined
 
+
+def _after(qs, first, second, cursor):
     # first >= x AND (first > x OR second > y): the index range starts at x and the scan stops at the LIMIT.
-    return qs.filter(Q(**{f"{first}__gte": cursor[0]}) & (Q(**{f"{first}__gt": cursor[0]}) | Q(**{f"{second}__gt": cursor[1]})))
+    condition = Q(**{f"{first}__gte": cursor[0]}) & (Q(**{f"{first}__gt": cursor[0]}) | Q(**{f"{second}__gt": cursor[1]}))
+    return _cursor_first(qs, condition).order_by(first, second)
 
 
 def _before(qs, first, second, cursor):
-    from django.db.models import Q
-
-    return qs.filter(
-        Q(**{f"{first}__lte": cursor[0]}) & (Q(**{f"{first}__lt": cursor[0]}) | Q(**{f"{second}__lt": cursor[1]}))
-    ).order_by(f"-{first}", f"-{second}")
+    condition = Q(**{f"{first}__lte": cursor[0]}) & (Q(**{f"{first}__lt": cursor[0]}) | Q(**{f"{second}__lt": cursor[1]}))
+    return _cursor_first(qs, condition).order_by(f"-{first}", f"-{second}")
 
 
 def _page(rows, page_size, first, second, *, has_prev, has_next) -> Page:

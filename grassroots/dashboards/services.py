@@ -7,7 +7,7 @@ import time
 from collections import Counter, defaultdict
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
@@ -131,6 +131,9 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
         # Only staleness from before this build's reads is cleared: a write that landed meanwhile keeps the
         # county stale, and the refresh task queues another build for it.
         RollupState.objects.filter(tenant=tenant, stale_since__lte=now).update(stale_since=None)
+    if connection.vendor == "postgresql":  # fresh statistics, so dashboard reads keep their index plans
+        with connection.cursor() as cursor:
+            cursor.execute(f"ANALYZE {OrgRollup._meta.db_table}, {OrgWarning._meta.db_table}")
     return {"tenant": tenant, "orgs": len(orgs), "rollups": len(rollups), "warnings": len(warnings), "seconds": seconds}
 
 

@@ -151,3 +151,21 @@ def test_unfiltered_roster_total_comes_from_the_rollups(client, tree, org_admin)
     assert client.get(reverse("members:member_list")).context["page"].total == 3
     assert client.get(reverse("members:member_list"), {"org": tree.town_b.pk}).context["page"].total == 0
     assert client.get(reverse("members:member_list"), {"q": "zzz"}).context["page"].total == 0
+
+
+def test_next_pages_keep_the_query_budget(client, tree, org_admin, django_assert_max_num_queries):
+    from grassroots.members import views
+
+    for _ in range(8):
+        make_member(tree.village_a1, actor=org_admin)
+    login(client, org_admin)
+    views.PAGE_SIZE, old = 3, views.PAGE_SIZE
+    try:
+        first = client.get(reverse("members:member_list"), {"org": tree.county.pk}).context["page"]
+        with django_assert_max_num_queries(12):
+            second = client.get(reverse("members:member_list"), {"org": tree.county.pk, "after": first.next_cursor})
+        with django_assert_max_num_queries(12):
+            back = client.get(reverse("members:member_list"), {"org": tree.county.pk, "before": second.context["page"].prev_cursor})
+    finally:
+        views.PAGE_SIZE = old
+    assert [m.pk for m in back.context["page"].items] == [m.pk for m in first.items]
