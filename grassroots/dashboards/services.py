@@ -11,11 +11,13 @@ from django.db import connection, transaction
 from django.db.models import Count, Q
 from django.utils import timezone, translation
 
+from grassroots.core.bulk import bulk_insert
 from grassroots.core.paths import subtree_q
 from grassroots.dashboards.models import OrgRollup, OrgWarning, RollupState
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
 from grassroots.members.models import Member
 from grassroots.members.rules import AGE_BANDS, birth_range_for_band
+from grassroots.members.selectors import holds_post_q
 from grassroots.orgs.choices import OrgStatus
 from grassroots.orgs.models import PATH_STEP, Organization
 from grassroots.orgs.rules import OrgFacts, org_warnings
@@ -49,6 +51,8 @@ def direct_member_figures(tenant: str, today: dt.date) -> dict[int, Counter]:
         "new_this_year": Count("id", filter=Q(joined_on__gte=year_start)),
         "mobile": Count("id", filter=Q(is_mobile=True)),
         "unreachable": Count("id", filter=Q(is_unreachable=True)),
+        "committee": Count("id", filter=holds_post_q(*COMMITTEE_POSTS)),
+        "secretary": Count("id", filter=holds_post_q(Post.SECRETARY)),
         **{key: Count("id", filter=q) for key, q in _band_filters(today).items()},
     }
     figures: dict[int, Counter] = defaultdict(Counter)
@@ -59,18 +63,6 @@ def direct_member_figures(tenant: str, today: dt.date) -> dict[int, Counter]:
         for org_id, value, n in members.order_by().values_list("org_id", column).annotate(n=Count("id")):
             figures[org_id][f"{column}_{value}"] += n
     return figures
-
-
-def committee_figures(tenant: str) -> dict[int, Counter]:
-    """Committee size and secretary per branch, from the posts of its members (only members with posts)."""
-    result: dict[int, Counter] = defaultdict(Counter)
-    rows = Member.objects.filter(tenant=tenant, state=MemberState.ACTIVE).exclude(posts=[]).values_list("org_id", "posts")
-    for org_id, posts in rows.iterator(chunk_size=5000):
-        if any(p in COMMITTEE_POSTS for p in posts):
-            result[org_id]["committee"] += 1
-        if Post.SECRETARY in posts:
-            result[org_id]["secretary"] += 1
-    return result
 
 
 def rollups_rebuild(tenant: str, today: dt.date | None = None) -> dict:
@@ -90,10 +82,9 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
         )
     )
     direct = direct_member_figures(tenant, today)
-    committees = committee_figures(tenant)
     id_by_path = {path: org_id for org_id, path, *_ in orgs}
     subtree: dict[str, Counter] = defaultdict(Counter)
-    warnings: list[OrgWarning] = []
+    warnings: list[dict] = []
     for org_id, path, kind, sector, form, units, term_started_on, status in orgs:
         if status != OrgStatus.ACTIVE:
             continue
@@ -101,7 +92,7 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
         found = org_warnings(
             OrgFacts(kind=kind, sector=sector, form=form, covered_units=len(units or []),
                      full_members=own["full"], total_members=own["total"],
-                     committee_size=committees[org_id]["committee"], has_secretary=committees[org_id]["secretary"] > 0,
+                     committee_size=own["committee"], has_secretary=own["secretary"] > 0,
                      term_started_on=term_started_on),
             today,
         )
@@ -110,21 +101,21 @@ def _rebuild(tenant: str, today: dt.date | None) -> dict:
         for warning in found:
             contribution[f"warn_{warning.code}"] += 1
             contribution["warnings"] += 1
-            warnings.append(OrgWarning(org_id=org_id, path=path, tenant=tenant, code=warning.code, level=warning.level,
-                                       message=warning.message[:300], source=warning.source[:200]))
+            warnings.append({"org_id": org_id, "path": path, "tenant": tenant, "code": warning.code,
+                             "level": warning.level, "message": warning.message[:300], "source": warning.source[:200]})
         for ancestor in _ancestors_and_self(path):
             if ancestor in id_by_path:
                 subtree[ancestor].update(contribution)
     rollups = [
-        OrgRollup(org_id=id_by_path[path], path=path, tenant=tenant, members_total=figures["total"],
-                  figures=dict(figures), computed_at=now)
+        {"org_id": id_by_path[path], "path": path, "tenant": tenant, "members_total": figures["total"],
+         "figures": dict(figures), "computed_at": now}
         for path, figures in subtree.items()
     ]
     with transaction.atomic():
         OrgRollup.objects.filter(tenant=tenant).delete()
-        OrgRollup.objects.bulk_create(rollups, batch_size=2000)
+        bulk_insert(OrgRollup, rollups)
         OrgWarning.objects.filter(tenant=tenant).delete()
-        OrgWarning.objects.bulk_create(warnings, batch_size=2000)
+        bulk_insert(OrgWarning, warnings)
         seconds = time.perf_counter() - started
         RollupState.objects.get_or_create(tenant=tenant)
         RollupState.objects.filter(tenant=tenant).update(built_at=now, build_seconds=seconds)

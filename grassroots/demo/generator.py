@@ -23,7 +23,6 @@ import bisect
 import datetime as dt
 import functools
 import itertools
-import json
 import math
 import random
 import time
@@ -36,6 +35,7 @@ from django.utils import timezone
 from faker import Faker
 from faker.providers.person.zh_CN import Provider as PersonProvider
 
+from grassroots.core.bulk import bulk_insert
 from grassroots.core.identity import make_id_number
 from grassroots.demo import data
 from grassroots.orgs.models import PATH_STEP, encode_segment
@@ -644,13 +644,6 @@ def member_rows(plan: Plan, org: OrgPlan, ids: IdNumbers, secret_columns: Callab
 
 # --- writing --------------------------------------------------------------------------------------------
 
-MEMBER_COLUMNS = (
-    "created_at", "updated_at", "version", "org_id", "org_path", "tenant", "name", "name_initials", "gender",
-    "ethnicity", "birth_date", "id_number_enc", "id_number_hash", "id_number_masked", "phone_enc", "phone_hash",
-    "phone_masked", "address_enc", "address_masked", "education", "occupation", "joined_on", "confirmed_on",
-    "status", "party_group_id", "posts", "is_mobile", "is_unreachable", "household_plaque", "household_hub",
-    "notes", "state",
-)
 
 
 @dataclass
@@ -729,7 +722,6 @@ class _MemberWriter:
         self.started = time.perf_counter()
         self.last_report = self.started
         self.now = timezone.now()
-        self.table = Member._meta.db_table
 
     def add(self, row: dict) -> None:
         self.rows.append(row)
@@ -741,10 +733,9 @@ class _MemberWriter:
             return
         rows, self.rows = self.rows, []
         with transaction.atomic():
-            if self.use_copy:
-                self._copy(rows)
-            else:
-                self.model.objects.bulk_create([self.model(**row) for row in rows], batch_size=self.batch_size)
+            extra = {"created_at": self.now, "updated_at": self.now, "version": 1, "notes": "", "state": "active"}
+            bulk_insert(self.model, [{**row, **extra} for row in rows], batch_size=self.batch_size,
+                        use_copy=self.use_copy)
             self.batches += 1
             _audit_batch(self.tenant, {"model": "members.member", "batch": self.batches, "rows": len(rows),
                                        "first_path": rows[0]["org_path"], "last_path": rows[-1]["org_path"]})
@@ -756,20 +747,6 @@ class _MemberWriter:
             self.log(f"  党员 {self.written:,}/{self.total:,} ({self.written * 100 / self.total:.0f}%) "
                      f"{elapsed:.1f}s, {self.written / elapsed:,.0f}/s")
             self.last_report = now
-
-    def _copy(self, rows: list[dict]) -> None:
-        columns = ", ".join(MEMBER_COLUMNS)
-        with connection.cursor() as cursor, cursor.copy(f"COPY {self.table} ({columns}) FROM STDIN") as copy:
-            for row in rows:
-                copy.write_row([
-                    self.now, self.now, 1, row["org_id"], row["org_path"], row["tenant"], row["name"],
-                    row["name_initials"], row["gender"], row["ethnicity"], row["birth_date"], row["id_number_enc"],
-                    row["id_number_hash"], row["id_number_masked"], row["phone_enc"], row["phone_hash"],
-                    row["phone_masked"], row["address_enc"], row["address_masked"], row["education"],
-                    row["occupation"], row["joined_on"], row["confirmed_on"], row["status"], row["party_group_id"],
-                    json.dumps(row["posts"]), row["is_mobile"], row["is_unreachable"], row["household_plaque"],
-                    row["household_hub"], "", "active",
-                ])
 
 
 def load(plan: Plan, *, log: Log = print, batch_size: int = BATCH_SIZE, use_copy: bool | None = None) -> LoadResult:

@@ -22,6 +22,15 @@ LIST_COLUMNS = (
 )
 
 
+def holds_post_q(*posts: str) -> Q:
+    """Members whose posts list holds any of these posts, in SQL on both engines (the JSON text contains the
+    quoted code: '"secretary"' does not match "deputy_secretary")."""
+    query = Q()
+    for post in posts:
+        query |= Q(posts__icontains=f'"{post}"')
+    return query
+
+
 @dataclass
 class MemberFilters:
     org_path: str | None = None  # subtree

@@ -9,6 +9,7 @@ from grassroots.access.scoping import get_scoped_or_404, orgs_for
 from grassroots.core.pagination import Page, capped_count, keyset_page
 from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
 from grassroots.members.models import Member
+from grassroots.members.selectors import holds_post_q
 from grassroots.orgs.models import Organization, PartyGroup
 from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.rules import OrgFacts, OrgWarning, org_warnings
@@ -56,16 +57,14 @@ def org_ancestors(org: Organization) -> list[Organization]:
 def org_facts(org: Organization) -> OrgFacts:
     """The figures the warning rules need for one organization: two small queries on its own members."""
     counts = Member.objects.filter(org=org, state=MemberState.ACTIVE).aggregate(
-        total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL))
+        total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL)),
+        committee=Count("id", filter=holds_post_q(*COMMITTEE_POSTS)),
+        secretary=Count("id", filter=holds_post_q(Post.SECRETARY)),
     )
-    committee = secretary = 0
-    for posts in Member.objects.filter(org=org, state=MemberState.ACTIVE).exclude(posts=[]).values_list("posts", flat=True):
-        committee += any(p in COMMITTEE_POSTS for p in posts)
-        secretary += Post.SECRETARY in posts
     return OrgFacts(
         kind=org.kind, sector=org.sector, form=org.form, covered_units=len(org.covered_units or []),
-        full_members=counts["full"], total_members=counts["total"], committee_size=committee,
-        has_secretary=secretary > 0, term_started_on=org.term_started_on,
+        full_members=counts["full"], total_members=counts["total"], committee_size=counts["committee"],
+        has_secretary=counts["secretary"] > 0, term_started_on=org.term_started_on,
     )
 
 

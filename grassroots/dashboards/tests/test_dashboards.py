@@ -100,3 +100,15 @@ def test_a_write_during_a_rebuild_keeps_the_county_stale(tree, org_admin, monkey
     RollupState.objects.filter(tenant=tree.county.path).update(stale_since=build_time - real_dt.timedelta(seconds=1))
     rollups_rebuild(tree.county.path, today=TODAY)
     assert RollupState.objects.get(tenant=tree.county.path).stale_since is None
+
+
+def test_committee_and_secretary_are_counted_from_posts_in_sql(tree, org_admin):
+    for posts in (["deputy_secretary"], ["organization_officer", "group_leader"], ["group_leader"]):
+        make_member(tree.village_a1, actor=org_admin, posts=posts)
+    rollups_rebuild(tree.county.path, today=TODAY)
+    figures = OrgRollup.objects.get(org=tree.village_a1).figures
+    assert figures["committee"] == 2 and "secretary" not in figures
+    assert OrgWarning.objects.filter(org=tree.village_a1, code="no_secretary").exists()
+    make_member(tree.village_a1, actor=org_admin, posts=["secretary"])
+    rollups_rebuild(tree.county.path, today=TODAY)
+    assert not OrgWarning.objects.filter(org=tree.village_a1, code="no_secretary").exists()
