@@ -286,13 +286,14 @@ def grant_create(*, actor, user: User, role: str, org, valid_to: dt.date | None 
             locked = User.objects.select_for_update().get(pk=user.pk)  # serializes concurrent grants to one user
             if not locked.is_active:
                 raise DomainError(_("账户已停用"), code=AccessErrors.USER_INACTIVE)
-            if role in SEPARATED_ADMIN_ROLES:
-                others = RoleGrant.objects.filter(user=locked, role__in=list(SEPARATED_ADMIN_ROLES - {role}))
-                if others.exists():
-                    raise DomainError(
-                        _("同一人不能同时担任系统管理员、安全管理员、审计管理员中的两个角色（三权分立）"),
-                        field="role", code=AccessErrors.SEPARATION,
-                    )
+            # 三权分立: an administrator of one of the three kinds holds no other role at all (no member data,
+            # no second administrator role), and nobody with another role becomes one of them.
+            held = set(RoleGrant.objects.filter(user=locked).exclude(role=role).values_list("role", flat=True))
+            if (role in SEPARATED_ADMIN_ROLES and held) or (held & SEPARATED_ADMIN_ROLES):
+                raise DomainError(
+                    _("系统管理员、安全管理员、审计管理员不得兼任其他角色（三权分立）"),
+                    field="role", code=AccessErrors.SEPARATION,
+                )
             first_admin_role = role in ADMIN_ROLES and not RoleGrant.objects.filter(
                 user=locked, role__in=list(ADMIN_ROLES)).exists()
             grant = RoleGrant.objects.create(user=locked, role=role, org=org, valid_from=today, valid_to=valid_to,

@@ -31,6 +31,7 @@ from grassroots.access.forms import (
 from grassroots.access.permissions import AccessPerm
 from grassroots.access.scoping import get_scoped_or_404, has_perm_anywhere
 from grassroots.core.errors import DomainError, NotFoundOrForbidden, PermissionRefused, ValidationFailed
+from grassroots.core.views import clean_text
 from grassroots.orgs.models import Organization
 
 USERS_PER_PAGE = 50
@@ -134,7 +135,7 @@ class UserListView(AccessView):
     required_perms = USER_ADMIN_PERMS
 
     def get(self, request):
-        q = request.GET.get("q", "")
+        q = clean_text(request.GET.get("q", ""))
         page = Paginator(selectors.user_list(request.user, q=q), USERS_PER_PAGE)
         return render(request, "access/user_list.html", {
             "page_title": _("用户与授权"), "page": page.get_page(request.GET.get("page")), "q": q,

@@ -8,6 +8,7 @@ from dataclasses import dataclass, field
 from django.db.models import Q
 
 COUNT_CAP = 10_000
+MAX_PAGE = 100_000  # a page-number jump past this is clamped (the offset would overflow the database)
 
 
 def encode_cursor(values: tuple) -> str:
@@ -23,7 +24,9 @@ def decode_cursor(token: str) -> tuple | None:
     if not (isinstance(values, list) and len(values) == 2):
         return None
     first, second = values
-    if not isinstance(first, str) or not isinstance(second, int) or isinstance(second, bool):
+    if not isinstance(first, str) or "\x00" in first or len(first) > 255:
+        return None
+    if not isinstance(second, int) or isinstance(second, bool) or not 0 <= second < 2**63:
         return None
     return first, second
 
@@ -55,7 +58,7 @@ def keyset_page(qs, *, key_fields: tuple[str, str], page_size: int, after: str |
     if after and (cursor := decode_cursor(after)):
         rows = list(_after(ordered, first, second, cursor)[: page_size + 1])
         return _page(rows[:page_size], page_size, first, second, has_prev=True, has_next=len(rows) > page_size)
-    number = max(1, page or 1)
+    number = min(max(1, page or 1), MAX_PAGE)
     offset = (number - 1) * page_size
     rows = list(ordered[offset : offset + page_size + 1])
     result = _page(rows[:page_size], page_size, first, second, has_prev=number > 1, has_next=len(rows) > page_size)

@@ -32,5 +32,10 @@ def add_domain_error(form, exc: DomainError) -> None:
     form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
 
 
+def clean_text(value: str, max_length: int = 100) -> str:
+    """A search term or short reason from a query string: no NUL (PostgreSQL refuses it), trimmed, bounded."""
+    return (value or "").replace("\x00", "").strip()[:max_length]
+
+
 def form_values(form, names) -> dict:
     return {name: form.cleaned_data.get(name) for name in names if name in form.cleaned_data}

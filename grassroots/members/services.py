@@ -13,6 +13,7 @@ from grassroots.core.errors import DomainError, PermissionRefused, ValidationFai
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.identity import parse_id_number
 from grassroots.core.masking import mask_id_number, mask_phone, mask_text
+from grassroots.core.models import AuditOutcome
 from grassroots.members.choices import MemberState, Post
 from grassroots.members.models import Member, MemberExit
 from grassroots.members.permissions import MemberPerm
@@ -94,8 +95,22 @@ def secret_columns(cleaned: dict) -> dict:
     }
 
 
-def _duplicate_error():
-    return ValidationFailed({"id_number": [_("该身份证号已登记在册，不能重复添加（可在党员列表中按姓名查找）")]})
+class _DuplicateId(Exception):
+    pass
+
+
+def _duplicate_error(actor, number_hash: str, exclude_pk: int | None = None) -> ValidationFailed:
+    """The ID number is taken. Say so plainly only when the existing record is inside the actor's scope;
+    otherwise a neutral refusal, so the form is no oracle of who is a Party member elsewhere. Either way the
+    attempt is audited (in its own transaction, since the caller's is rolled back)."""
+    existing = Member.objects.filter(id_number_hash=number_hash).exclude(pk=exclude_pk)
+    visible = existing.visible_to(actor, MemberPerm.VIEW).exists()
+    with transaction.atomic():
+        audit.record(actor=actor, verb="members.member.duplicate_id", outcome=AuditOutcome.FAILURE,
+                     reason="in scope" if visible else "outside scope")
+    if visible:
+        return ValidationFailed({"id_number": [_("该身份证号已登记在册，不能重复添加（可在党员列表中按姓名查找）")]})
+    return ValidationFailed({"id_number": [_("无法使用该身份证号登记，请联系上级组织部门核实")]})
 
 
 def member_create(*, actor, org: Organization, today: dt.date | None = None, **data) -> Member:
@@ -107,7 +122,7 @@ def member_create(*, actor, org: Organization, today: dt.date | None = None, **d
     try:
         with transaction.atomic():
             if Member.objects.filter(id_number_hash=id_number_index(cleaned["id_number"])).exists():
-                raise _duplicate_error()
+                raise _DuplicateId()
             member = Member.objects.create(
                 org=org, org_path=org.path, tenant=org.path[:PATH_STEP], name_initials=name_initials(cleaned["name"]),
                 created_by=actor, **values, **secret_columns(cleaned),
@@ -116,8 +131,8 @@ def member_create(*, actor, org: Organization, today: dt.date | None = None, **d
             audit.record(actor=actor, verb="members.member.create", target=member, org_path=member.org_path,
                          changes=diff({}, after, HISTORY_MASKS))
             transaction.on_commit(lambda: _mark_rollups(org.path))
-    except IntegrityError as exc:  # a concurrent insert of the same ID number
-        raise _duplicate_error() from exc
+    except (IntegrityError, _DuplicateId) as exc:  # taken, or taken by a concurrent insert
+        raise _duplicate_error(actor, id_number_index(cleaned["id_number"])) from exc
     return member
 
 
@@ -164,14 +179,14 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
             if "id_number_hash" in values and Member.objects.filter(id_number_hash=values["id_number_hash"]).exclude(
                 pk=member.pk
             ).exists():
-                raise _duplicate_error()
+                raise _DuplicateId()
             update_versioned(member, version, values)
             if changes:
                 audit.record(actor=actor, verb="members.member.update", target=member, org_path=member.org_path,
                              changes=changes)
             transaction.on_commit(lambda: (_mark_rollups(old_path), _mark_rollups(member.org_path)))
-    except IntegrityError as exc:
-        raise _duplicate_error() from exc
+    except (IntegrityError, _DuplicateId) as exc:
+        raise _duplicate_error(actor, id_number_index(cleaned["id_number"]), exclude_pk=member.pk) from exc
     return member
 
 

@@ -13,7 +13,7 @@ from grassroots.access.scoping import can, has_perm_anywhere
 from grassroots.core.errors import DomainError
 from grassroots.core.htmx import render_page_or_partial
 from grassroots.core.selectors import history_for
-from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.core.views import add_domain_error, clean_text, scoped_view
 from grassroots.dashboards.selectors import subtree_member_total
 from grassroots.members import selectors, services
 from grassroots.members.choices import MemberState
@@ -199,7 +199,7 @@ def member_export(request):
     reveal = request.POST.get("reveal") == "1"
     try:
         content, _count = services.member_roster_export(
-            actor=request.user, filters=filters, reveal=reveal, reason=request.POST.get("reason", ""),
+            actor=request.user, filters=filters, reveal=reveal, reason=clean_text(request.POST.get("reason", ""), 200),
             title=f"{org.name if org else ''}党员花名册",
         )
     except DomainError as exc:

@@ -1,5 +1,7 @@
 """Organization pages: lazy tree, search, detail with rule warnings and history, create, edit, move, dissolve."""
 
+import re
+
 from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -9,17 +11,19 @@ from grassroots.access.scoping import can
 from grassroots.core.errors import DomainError
 from grassroots.core.htmx import render_page_or_partial
 from grassroots.core.selectors import history_for
-from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.core.views import add_domain_error, clean_text, scoped_view
 from grassroots.dashboards.models import OrgRollup
 from grassroots.orgs import selectors, services
 from grassroots.orgs.forms import DissolveForm, MoveForm, OrganizationForm
 from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.rules import org_warnings, term_ends_on
 
+PICKER_TARGET = re.compile(r"[A-Za-z0-9_-]{1,50}")
+
 
 @scoped_view
 def org_tree(request):
-    term = request.GET.get("q", "").strip()
+    term = clean_text(request.GET.get("q", ""))
     context = {
         "page_title": "党组织",
         "roots": selectors.org_roots(request.user),
@@ -42,9 +46,11 @@ def org_picker(request):
     perm = request.GET.get("perm", OrgPerm.VIEW)
     if perm not in set(OrgPerm) | {"members.create", "members.change"}:
         perm = OrgPerm.VIEW
-    results = list(selectors.org_search(request.user, request.GET.get("q", ""), perm=perm, limit=20))
-    return render(request, "orgs/partials/org_picker_results.html",
-                  {"results": results, "target": request.GET.get("target", "")})
+    results = list(selectors.org_search(request.user, clean_text(request.GET.get("q", "")), perm=perm, limit=20))
+    target = request.GET.get("target", "")
+    if not PICKER_TARGET.fullmatch(target):  # it names an element id in the page: nothing else gets through
+        target = ""
+    return render(request, "orgs/partials/org_picker_results.html", {"results": results, "target": target})
 
 
 @scoped_view

@@ -194,12 +194,25 @@ def test_one_person_never_holds_two_of_the_three_admin_roles(tree, sec_admin_cou
     assert list(RoleGrant.objects.filter(user=person).values_list("role", flat=True)) == [held]
 
 
-def test_system_admin_plus_audit_admin_is_refused_even_at_other_orgs(tree, sec_admin_county, clerk_a1):
-    services.grant_create(actor=sec_admin_county, user=clerk_a1, role=Role.SYSTEM_ADMIN, org=tree.town_a)
+def test_system_admin_plus_audit_admin_is_refused_even_at_other_orgs(tree, sec_admin_county):
+    from grassroots.core.testing.factories import make_user
+
+    person = make_user("sys_only", Role.SYSTEM_ADMIN, tree.town_a)
     with pytest.raises(DomainError):
-        services.grant_create(actor=sec_admin_county, user=clerk_a1, role=Role.AUDIT_ADMIN, org=tree.town_b)
+        services.grant_create(actor=sec_admin_county, user=person, role=Role.AUDIT_ADMIN, org=tree.town_b)
     # the same admin role at a second organization is fine
-    services.grant_create(actor=sec_admin_county, user=clerk_a1, role=Role.SYSTEM_ADMIN, org=tree.town_b)
+    services.grant_create(actor=sec_admin_county, user=person, role=Role.SYSTEM_ADMIN, org=tree.town_b)
+
+
+@pytest.mark.parametrize(("first", "second"), [(Role.SYSTEM_ADMIN, Role.ORG_ADMIN), (Role.AUDIT_ADMIN, Role.SECRETARY),
+                                               (Role.CLERK, Role.SECURITY_ADMIN), (Role.ORG_ADMIN, Role.AUDIT_ADMIN)])
+def test_separated_administrators_hold_no_member_data_role(tree, sec_admin_county, first, second):
+    from grassroots.core.testing.factories import make_user
+
+    person = make_user(f"p_{first}_{second}", first, tree.town_a)
+    with pytest.raises(DomainError) as exc:
+        services.grant_create(actor=sec_admin_county, user=person, role=second, org=tree.town_a)
+    assert exc.value.code == services.AccessErrors.SEPARATION
 
 
 def test_duplicate_grant_is_refused(tree, sec_admin_a, clerk_a1):

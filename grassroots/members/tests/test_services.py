@@ -141,3 +141,13 @@ def test_member_role_sees_only_own_record(tree, org_admin):
     user = make_user(role=Role.MEMBER, org=tree.village_a1)
     Member.objects.filter(pk=own.pk).update(user=user)
     assert list(Member.objects.visible_to(user, MemberPerm.VIEW)) == [own]
+
+
+def test_duplicate_id_outside_scope_gets_a_neutral_refusal_and_is_audited(tree, org_admin, secretary_a1):
+    number = id_number_for(dt.date(1980, 5, 17))
+    make_member(tree.village_b1, actor=org_admin, id_number=number)
+    with pytest.raises(ValidationFailed) as info:
+        make_member(tree.village_a1, actor=secretary_a1, id_number=number)
+    message = info.value.errors["id_number"][0]
+    assert "已登记" not in message and "联系上级" in message
+    assert AuditEvent.objects.filter(verb="members.member.duplicate_id", actor=secretary_a1, outcome="failure").exists()
