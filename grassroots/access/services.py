@@ -215,6 +215,7 @@ def user_reset_password(*, actor, user: User) -> str:
         user.set_password(password)
         user.password_changed_at = None
         user.save(update_fields=["password", "password_changed_at"])
+        ApiToken.objects.filter(user=user, revoked=False).update(revoked=True)  # the old password's tokens go too
         audit.record(actor=actor, verb="access.user.reset_password", target=user,
                      org_path=selectors.user_home_path(user))
     return password

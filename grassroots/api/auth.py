@@ -34,6 +34,12 @@ def token_user(key: str, now: dt.datetime | None = None):
     user = token.user
     if not user.is_active or user.is_locked(now):
         return None
+    from grassroots.access.roles import ADMIN_ROLES
+    from grassroots.access.services import password_change_due
+
+    is_admin = user.grants.filter(role__in=list(ADMIN_ROLES)).exists()
+    if password_change_due(user, is_admin=is_admin, now=now):  # same rule as for a browser session
+        return None
     if token.last_used_at is None or now - token.last_used_at >= LAST_USED_RESOLUTION:
         ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
     return user

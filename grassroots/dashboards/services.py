@@ -51,8 +51,9 @@ def direct_member_figures(tenant: str, today: dt.date) -> dict[int, Counter]:
         "new_this_year": Count("id", filter=Q(joined_on__gte=year_start)),
         "mobile": Count("id", filter=Q(is_mobile=True)),
         "unreachable": Count("id", filter=Q(is_unreachable=True)),
-        "committee": Count("id", filter=holds_post_q(*COMMITTEE_POSTS)),
-        "secretary": Count("id", filter=holds_post_q(Post.SECRETARY)),
+        # 预备党员 have no right to be elected (基层组织选举工作条例 第五条): only full members sit on a committee.
+        "committee": Count("id", filter=holds_post_q(*COMMITTEE_POSTS) & Q(status=MemberStatus.FULL)),
+        "secretary": Count("id", filter=holds_post_q(Post.SECRETARY) & Q(status=MemberStatus.FULL)),
         **{key: Count("id", filter=q) for key, q in _band_filters(today).items()},
     }
     figures: dict[int, Counter] = defaultdict(Counter)

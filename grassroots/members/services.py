@@ -121,6 +121,8 @@ def member_create(*, actor, org: Organization, today: dt.date | None = None, **d
     values["birth_date"] = values.get("birth_date") or parse_id_number(cleaned["id_number"]).birth_date
     try:
         with transaction.atomic():
+            org = Organization.objects.select_for_update().get(pk=org.pk)  # current path; not dissolved meanwhile
+            _check_org(org)
             if Member.objects.filter(id_number_hash=id_number_index(cleaned["id_number"])).exists():
                 raise _DuplicateId()
             member = Member.objects.create(
@@ -180,6 +182,10 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
                 pk=member.pk
             ).exists():
                 raise _DuplicateId()
+            if target_org.pk != member.org_id:
+                target_org = Organization.objects.select_for_update().get(pk=target_org.pk)
+                _check_org(target_org)
+                values.update(org=target_org, org_path=target_org.path, tenant=target_org.path[:PATH_STEP])
             update_versioned(member, version, values)
             if changes:
                 audit.record(actor=actor, verb="members.member.update", target=member, org_path=member.org_path,

@@ -24,6 +24,7 @@ COMMITTEE_MIN_SIZE = Rule("committee_min", 3, "《中国共产党支部工作条
 COMMITTEE_MAX_SIZE = Rule("committee_max", 7, "《中国共产党支部工作条例（试行）》第二十条")
 TERM_VILLAGE_YEARS = Rule("term_village", 5, "《中国共产党支部工作条例（试行）》第二十一条；《中国共产党农村基层组织工作条例》")
 TERM_TOWNSHIP_YEARS = Rule("term_township", 5, "《中国共产党农村基层组织工作条例》（乡镇党委每届任期5年）")
+TERM_COMMITTEE_YEARS = Rule("term_committee", 5, "《中国共产党党和国家机关基层组织工作条例》（基层委员会每届任期一般5年）；党章第三十一条（三至五年）")
 TERM_OTHER_YEARS = Rule("term_other", 3, "《中国共产党支部工作条例（试行）》第二十一条（其他基层单位一般每届任期3年）")
 TERM_REMINDER_MONTHS = Rule("term_reminder", 6, "上级党组织一般提前六个月提醒换届（RULES.md §4，来源待核实）")
 
@@ -45,6 +46,8 @@ def term_years(kind: str, sector: str) -> Rule:
         return TERM_VILLAGE_YEARS
     if sector == OrgSector.TOWNSHIP and kind == OrgKind.COMMITTEE:
         return TERM_TOWNSHIP_YEARS
+    if kind == OrgKind.COMMITTEE:
+        return TERM_COMMITTEE_YEARS
     return TERM_OTHER_YEARS
 
 

@@ -50,16 +50,17 @@ def org_get(actor, pk: int, perm: str = OrgPerm.VIEW) -> Organization:
     return get_scoped_or_404(Organization.objects.select_related("parent"), actor, perm, pk=pk)
 
 
-def org_ancestors(org: Organization) -> list[Organization]:
-    return list(Organization.objects.filter(path__in=org.ancestor_paths).order_by("path"))
+def org_ancestors(actor, org: Organization, perm: str = OrgPerm.VIEW) -> list[Organization]:
+    """The breadcrumb: ancestors the actor may see (nothing above their grant)."""
+    return list(Organization.objects.visible_to(actor, perm).filter(path__in=org.ancestor_paths).order_by("path"))
 
 
 def org_facts(org: Organization) -> OrgFacts:
     """The figures the warning rules need for one organization: two small queries on its own members."""
     counts = Member.objects.filter(org=org, state=MemberState.ACTIVE).aggregate(
         total=Count("id"), full=Count("id", filter=Q(status=MemberStatus.FULL)),
-        committee=Count("id", filter=holds_post_q(*COMMITTEE_POSTS)),
-        secretary=Count("id", filter=holds_post_q(Post.SECRETARY)),
+        committee=Count("id", filter=holds_post_q(*COMMITTEE_POSTS) & Q(status=MemberStatus.FULL)),
+        secretary=Count("id", filter=holds_post_q(Post.SECRETARY) & Q(status=MemberStatus.FULL)),
     )
     return OrgFacts(
         kind=org.kind, sector=org.sector, form=org.form, covered_units=len(org.covered_units or []),

@@ -99,6 +99,8 @@ def org_create(*, actor, parent: Organization, name: str, **fields) -> Organizat
         try:
             with transaction.atomic():
                 locked = Organization.objects.select_for_update().get(pk=parent.pk)
+                if locked.status != OrgStatus.ACTIVE:  # dissolved while we waited for the lock
+                    raise DomainError(_("上级组织已撤销，不能在其下新建组织"), code=OrgErrors.PARENT_DISSOLVED)
                 org = Organization.objects.create(
                     path=next_child_path(locked), depth=locked.depth + 1, parent=locked, created_by=actor, **fields
                 )
@@ -138,6 +140,8 @@ def org_move(*, actor, org: Organization, new_parent: Organization, version: int
     from grassroots.members.models import Member
 
     with transaction.atomic():
+        # Lock the moving subtree first: nothing may be created in it under the old paths meanwhile.
+        list(Organization.objects.select_for_update().filter(subtree_q("path", org.path)).values_list("pk", flat=True))
         locked_parent = Organization.objects.select_for_update().get(pk=new_parent.pk)
         old_path, old_parent_id = org.path, org.parent_id
         new_path = next_child_path(locked_parent)
@@ -165,9 +169,17 @@ def org_dissolve(*, actor, org: Organization, version: int, on: dt.date, reason:
     from grassroots.members.models import Member
 
     reason = (reason or "").strip()
+    errors = {}
     if not reason:
-        raise ValidationFailed({"reason": [_("请填写撤销原因")]})
+        errors["reason"] = [_("请填写撤销原因")]
+    if on and on > dt.date.today():
+        errors["dissolved_on"] = [_("撤销日期不能晚于今天")]
+    elif on and org.founded_on and on < org.founded_on:
+        errors["dissolved_on"] = [_("撤销日期不能早于成立日期")]
+    if errors:
+        raise ValidationFailed(errors)
     with transaction.atomic():
+        Organization.objects.select_for_update().get(pk=org.pk)  # no member or child slips in meanwhile
         remaining = Member.objects.active().filter(org=org).count()
         if remaining:
             raise DomainError(

@@ -61,7 +61,7 @@ def org_detail(request, pk: int):
     context = {
         "page_title": org.name,
         "org": org,
-        "ancestors": selectors.org_ancestors(org),
+        "ancestors": selectors.org_ancestors(user, org),
         "children": list(selectors.org_children(user, org)[:200]),
         "party_groups": selectors.party_groups_of(org) if org.is_branch else [],
         "facts": facts,

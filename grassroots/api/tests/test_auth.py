@@ -173,3 +173,23 @@ def test_every_endpoint_refuses_anonymous_callers(tree, method, path):
     response = getattr(Client(), method)(path, {}, content_type="application/json")
 
     assert response.status_code == 401
+
+
+def test_token_is_refused_while_a_password_change_is_due_and_revoked_by_a_reset(tree):
+    from django.test import Client
+
+    from grassroots.access import services as access_services
+    from grassroots.access.models import ApiToken
+    from grassroots.access.roles import Role
+    from grassroots.core.testing.factories import make_user
+
+    user = make_user("token_owner", Role.CLERK, tree.town_a)
+    key = ApiToken.new_key()
+    ApiToken.objects.create(user=user, name="t", key_hash=ApiToken.hash_key(key), prefix=key[:8])
+    client = Client(HTTP_AUTHORIZATION=f"Bearer {key}")
+    assert client.get("/api/members/").status_code == 200
+    type(user).objects.filter(pk=user.pk).update(password_changed_at=None)
+    assert client.get("/api/members/").status_code == 401
+    sys_admin = make_user("sys_for_reset", Role.SYSTEM_ADMIN, tree.county)
+    access_services.user_reset_password(actor=sys_admin, user=user)
+    assert ApiToken.objects.get(user=user).revoked

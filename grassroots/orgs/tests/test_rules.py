@@ -57,6 +57,8 @@ def test_village_term_is_five_years_other_three():
     assert term_ends_on("branch", "community", dt.date(2021, 11, 22)) == dt.date(2026, 11, 22)
     assert term_ends_on("branch", "county_agency", dt.date(2021, 11, 22)) == dt.date(2024, 11, 22)
     assert term_ends_on("committee", "township", dt.date(2021, 11, 22)) == dt.date(2026, 11, 22)
+    assert term_ends_on("committee", "county_agency", dt.date(2021, 11, 22)) == dt.date(2026, 11, 22)
+    assert term_ends_on("general_branch", "county_agency", dt.date(2021, 11, 22)) == dt.date(2024, 11, 22)
 
 
 @pytest.mark.parametrize(

@@ -99,3 +99,11 @@ def test_root_command_creates_a_top_level_committee(db):
     call_command("org_create_root", "中共某某县委员会", "--code", "X1", stdout=out)
     root = Organization.objects.get(code="X1")
     assert root.depth == 1 and root.parent is None and f"path {root.path}" in out.getvalue()
+
+
+def test_dissolve_date_must_be_plausible(tree, org_admin):
+    Organization.objects.filter(pk=tree.village_a2.pk).update(founded_on=dt.date(2010, 1, 1))
+    org = Organization.objects.get(pk=tree.village_a2.pk)
+    with pytest.raises(ValidationFailed) as info:
+        org_dissolve(actor=org_admin, org=org, version=org.version, on=dt.date(2009, 1, 1), reason="撤并")
+    assert "dissolved_on" in info.value.errors
