@@ -33,7 +33,7 @@ def main() -> None:
 
     from django.core.management import CommandError
 
-    from grassroots.demo import generator
+    from grassroots.demo import generator, loader
     from grassroots.orgs.models import Organization
 
     if Organization.objects.exists():
@@ -42,7 +42,7 @@ def main() -> None:
     plan = generator.build_plan(args.members, args.seed, orgs=args.orgs)
     plan_seconds = time.perf_counter() - step
     print(f"plan: {len(plan.orgs):,} organizations {plan.counts()}, {plan.members:,} members, {plan_seconds:.1f}s")
-    result = generator.load(plan, batch_size=generator.BATCH_SIZE, use_copy=False if args.no_copy else None)
+    result = loader.load(plan, batch_size=generator.BATCH_SIZE, use_copy=False if args.no_copy else None)
     total = time.perf_counter() - started
     from django.db import connection
 

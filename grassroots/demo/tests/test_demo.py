@@ -14,7 +14,8 @@ from grassroots.core.identity import parse_id_number
 from grassroots.core.masking import mask_id_number
 from grassroots.core.models import AuditEvent
 from grassroots.dashboards.models import OrgRollup, OrgWarning
-from grassroots.demo.generator import DEMO_LOGINS, DEMO_PASSWORD, build_plan
+from grassroots.demo.generator import DEMO_PASSWORD, build_plan
+from grassroots.demo.loader import DEMO_LOGINS
 from grassroots.members.models import Member
 from grassroots.members.rules import age_on, name_initials
 from grassroots.members.services import id_number_index

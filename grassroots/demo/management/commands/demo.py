@@ -7,7 +7,7 @@ from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db.models import ProtectedError
 
-from grassroots.demo import generator
+from grassroots.demo import generator, loader
 
 
 class Command(BaseCommand):
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             if not (settings.DEBUG or options["force"]):
                 raise CommandError("--reset 会删除演示数据：仅在 DEBUG 下可用，否则请加 --force")
             try:
-                generator.reset(log=log)
+                loader.reset(log=log)
             except ProtectedError as exc:
                 models = sorted({obj._meta.label for obj in exc.protected_objects})
                 raise CommandError(
@@ -61,7 +61,7 @@ class Command(BaseCommand):
         log(f"演示县（seed={plan.seed}）：党组织 {len(plan.orgs):,} 个（党委 {counts.get('committee', 0)}，"
             f"党总支 {counts.get('general_branch', 0)}，党支部 {counts.get('branch', 0)}），党员 {plan.members:,} 名；"
             f"规划用时 {time.perf_counter() - started:.1f}s")
-        result = generator.load(plan, log=log, batch_size=options["batch_size"],
+        result = loader.load(plan, log=log, batch_size=options["batch_size"],
                                 use_copy=False if options["no_copy"] else None)
         seconds = result.seconds
         log(f"完成：党组织 {seconds['orgs']:.1f}s，党员 {seconds['members']:.1f}s "

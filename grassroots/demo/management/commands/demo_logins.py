@@ -4,7 +4,8 @@ import unicodedata
 
 from django.core.management.base import BaseCommand
 
-from grassroots.demo.generator import DEMO_LOGINS, DEMO_PASSWORD
+from grassroots.demo.generator import DEMO_PASSWORD
+from grassroots.demo.loader import DEMO_LOGINS
 
 
 def _width(text: str) -> int:
