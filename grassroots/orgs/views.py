@@ -18,6 +18,7 @@ from grassroots.orgs.forms import DissolveForm, MoveForm, OrganizationForm
 from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.rules import org_warnings, term_ends_on
 
+TREE_CHILDREN_LIMIT = 500  # one expansion of the tree; beyond it the user searches by name
 PICKER_TARGET = re.compile(r"[A-Za-z0-9_-]{1,50}")
 
 
@@ -36,8 +37,11 @@ def org_tree(request):
 @scoped_view
 def org_children(request, pk: int):
     parent = selectors.org_get(request.user, pk)
-    children = list(selectors.org_children(request.user, parent)[:500])
-    return render(request, "orgs/partials/org_children.html", {"parent": parent, "children": children})
+    children = list(selectors.org_children(request.user, parent)[: TREE_CHILDREN_LIMIT + 1])
+    return render(request, "orgs/partials/org_children.html", {
+        "parent": parent, "children": children[:TREE_CHILDREN_LIMIT], "more": len(children) > TREE_CHILDREN_LIMIT,
+        "limit": TREE_CHILDREN_LIMIT,
+    })
 
 
 @scoped_view

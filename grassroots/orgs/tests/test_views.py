@@ -88,3 +88,12 @@ def test_party_groups_are_set_up_on_the_branch_page(client, tree, org_admin, sec
     client.post(reverse("orgs:party_group_create", args=[tree.village_a1.pk]), {"name": "第一党小组"})
     assert tree.village_a1.party_groups.count() == 1
     assert client.post(reverse("orgs:party_group_create", args=[tree.village_b1.pk]), {"name": "x"}).status_code == 404
+
+
+def test_tree_expansion_says_when_it_shows_only_the_first_children(client, tree, org_admin, monkeypatch):
+    from grassroots.orgs import views
+
+    monkeypatch.setattr(views, "TREE_CHILDREN_LIMIT", 1)
+    login(client, org_admin)
+    html = client.get(reverse("orgs:org_children", args=[tree.county.pk])).content.decode()
+    assert "甲镇党委" in html and "乙镇党委" not in html and "只显示前 1 个" in html
