@@ -10,16 +10,7 @@ from grassroots.core.forms import TablerFormMixin
 from grassroots.core.models import AuditOutcome
 
 
-class TablerMixin(TablerFormMixin):
-    """Tabler classes on every widget, and service errors onto fields."""
-
-    def add_service_errors(self, errors: dict[str, list[str]]) -> None:
-        for field, messages in errors.items():
-            for message in messages:
-                self.add_error(field if field in self.fields else None, message)
-
-
-class LoginForm(TablerMixin, AuthenticationForm):
+class LoginForm(TablerFormMixin, AuthenticationForm):
     # One message for an unknown user, a wrong password, a locked or a deactivated account (SECURITY.md A2).
     error_messages = {
         "invalid_login": _("用户名或密码错误，或账户已被锁定。"),
@@ -33,7 +24,7 @@ class LoginForm(TablerMixin, AuthenticationForm):
         self.fields["username"].widget.attrs.update({"autocomplete": "username", "autocapitalize": "none"})
 
 
-class PasswordChangeForm(TablerMixin, forms.Form):
+class PasswordChangeForm(TablerFormMixin, forms.Form):
     old_password = forms.CharField(
         label=_("原密码"), strip=False, widget=forms.PasswordInput(attrs={"autocomplete": "current-password"})
     )
@@ -52,7 +43,7 @@ class PasswordChangeForm(TablerMixin, forms.Form):
         return data
 
 
-class UserCreateForm(TablerMixin, forms.Form):
+class UserCreateForm(TablerFormMixin, forms.Form):
     username = forms.CharField(label=_("用户名"), max_length=150)
     display_name = forms.CharField(label=_("姓名"), max_length=50, required=False)
     org = forms.IntegerField(label=_("所属组织"), widget=forms.Select)
@@ -62,7 +53,7 @@ class UserCreateForm(TablerMixin, forms.Form):
         self.fields["org"].widget.choices = [("", "——请选择——")] + [(o.pk, _org_label(o)) for o in orgs]
 
 
-class GrantForm(TablerMixin, forms.Form):
+class GrantForm(TablerFormMixin, forms.Form):
     role = forms.ChoiceField(label=_("角色"), choices=Role.choices)
     org = forms.IntegerField(label=_("授权组织（含下级）"), widget=forms.Select)
     valid_to = forms.DateField(label=_("失效日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
@@ -72,11 +63,11 @@ class GrantForm(TablerMixin, forms.Form):
         self.fields["org"].widget.choices = [("", "——请选择——")] + [(o.pk, _org_label(o)) for o in orgs]
 
 
-class DeactivateForm(TablerMixin, forms.Form):
+class DeactivateForm(TablerFormMixin, forms.Form):
     reason = forms.CharField(label=_("停用事由"), max_length=200, required=False)
 
 
-class TokenCreateForm(TablerMixin, forms.Form):
+class TokenCreateForm(TablerFormMixin, forms.Form):
     name = forms.CharField(label=_("令牌名称"), max_length=100)
     days = forms.TypedChoiceField(
         label=_("有效期"), coerce=int, initial=90,
@@ -84,7 +75,7 @@ class TokenCreateForm(TablerMixin, forms.Form):
     )
 
 
-class AuditFilterForm(TablerMixin, forms.Form):
+class AuditFilterForm(TablerFormMixin, forms.Form):
     date_from = forms.DateField(label=_("起始日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     date_to = forms.DateField(label=_("截止日期"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
     verb = forms.CharField(label=_("事件（前缀）"), max_length=80, required=False,

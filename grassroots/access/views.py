@@ -30,8 +30,8 @@ from grassroots.access.forms import (
 )
 from grassroots.access.permissions import AccessPerm
 from grassroots.access.scoping import get_scoped_or_404, has_perm_anywhere
-from grassroots.core.errors import DomainError, NotFoundOrForbidden, PermissionRefused, ValidationFailed
-from grassroots.core.views import clean_text
+from grassroots.core.errors import DomainError, NotFoundOrForbidden, PermissionRefused
+from grassroots.core.views import add_domain_error, clean_text
 from grassroots.orgs.models import Organization
 
 USERS_PER_PAGE = 50
@@ -60,10 +60,7 @@ def _form_errors(form, exc: DomainError) -> None:
     """Put a service's business error on the form (refusals are re-raised to become 403/404)."""
     if isinstance(exc, PermissionRefused | NotFoundOrForbidden):
         raise exc
-    if isinstance(exc, ValidationFailed):
-        form.add_service_errors(exc.errors)
-    else:
-        form.add_error(exc.field if exc.field in form.fields else None, str(exc.message))
+    add_domain_error(form, exc)
 
 
 # --- signing in and out ----------------------------------------------------------------------------------------

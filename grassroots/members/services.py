@@ -173,8 +173,6 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
         values.update({k: v for k, v in secret_columns(cleaned).items() if k.startswith("address")})
     if values["name"] != member.name:
         values["name_initials"] = name_initials(values["name"])
-    if target_org.pk != member.org_id:
-        values.update(org=target_org, org_path=target_org.path, tenant=target_org.path[:PATH_STEP])
     old_path = member.org_path
     try:
         with transaction.atomic():
@@ -183,7 +181,7 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
             ).exists():
                 raise _DuplicateId()
             if target_org.pk != member.org_id:
-                target_org = Organization.objects.select_for_update().get(pk=target_org.pk)
+                target_org = Organization.objects.select_for_update().get(pk=target_org.pk)  # its current path
                 _check_org(target_org)
                 values.update(org=target_org, org_path=target_org.path, tenant=target_org.path[:PATH_STEP])
             update_versioned(member, version, values)

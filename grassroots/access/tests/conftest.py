@@ -1,13 +1,11 @@
 """The access app's cast: one administrator of each kind at the county and in town A, a clerk in town B,
-a clock for time travel, and settings with the password-change middleware switched on."""
+a clock for time travel."""
 
 import pytest
 
 from grassroots.access.roles import Role
 from grassroots.access.tests.factories import (
     ADMIN_PASSWORD,
-    PASSWORD_MIDDLEWARE,
-    SESSION_MIDDLEWARE,
     Clock,
 )
 from grassroots.core.testing.factories import make_user
@@ -50,16 +48,6 @@ def audit_admin_a(tree):
 @pytest.fixture
 def clerk_b(tree):
     return make_user("clerk_b", Role.CLERK, tree.town_b)
-
-
-@pytest.fixture
-def password_middleware(settings):
-    """The forced password change, placed right after SessionLimitsMiddleware (as base.py should have it)."""
-    if PASSWORD_MIDDLEWARE not in settings.MIDDLEWARE:
-        middleware = list(settings.MIDDLEWARE)
-        middleware.insert(middleware.index(SESSION_MIDDLEWARE) + 1, PASSWORD_MIDDLEWARE)
-        settings.MIDDLEWARE = middleware
-    return settings
 
 
 @pytest.fixture

@@ -151,7 +151,7 @@ def test_next_parameter_is_followed_but_not_off_site(client, clerk):
 
 # --- forced password change (SECURITY.md A1) -------------------------------------------------------------------
 
-def test_temporary_password_must_be_changed_at_first_login(client, tree, password_middleware):
+def test_temporary_password_must_be_changed_at_first_login(client, tree):
     user = temporary_password(make_user("fresh", Role.CLERK, tree.village_a1))
     response = login(client, user, TEST_PASSWORD)
     assert response.status_code == 302 and response["Location"] == reverse("access:password_change")
@@ -162,7 +162,7 @@ def test_temporary_password_must_be_changed_at_first_login(client, tree, passwor
 
 
 @pytest.mark.parametrize(("days", "redirected"), [(89, False), (91, True)])
-def test_admin_password_older_than_90_days_redirects_every_page(client, sec_admin_a, password_middleware, days,
+def test_admin_password_older_than_90_days_redirects_every_page(client, sec_admin_a, days,
                                                                 redirected):
     password_changed(sec_admin_a, days_ago=days)
     login(client, sec_admin_a)
@@ -172,7 +172,7 @@ def test_admin_password_older_than_90_days_redirects_every_page(client, sec_admi
         assert is_redirect is redirected, name
 
 
-def test_admin_password_expiring_mid_session_redirects(client, sec_admin_a, password_middleware):
+def test_admin_password_expiring_mid_session_redirects(client, sec_admin_a):
     password_changed(sec_admin_a, days_ago=89)
     login(client, sec_admin_a)
     assert client.get(reverse("access:token_list")).status_code == 200
@@ -181,20 +181,20 @@ def test_admin_password_expiring_mid_session_redirects(client, sec_admin_a, pass
     assert response["Location"] == reverse("access:password_change")
 
 
-def test_non_admin_with_an_old_password_is_not_forced(client, clerk, password_middleware):
+def test_non_admin_with_an_old_password_is_not_forced(client, clerk):
     password_changed(clerk, days_ago=400)
     login(client, clerk, TEST_PASSWORD)
     assert client.get(reverse("access:token_list")).status_code == 200
 
 
-def test_htmx_requests_get_an_hx_redirect(client, tree, password_middleware):
+def test_htmx_requests_get_an_hx_redirect(client, tree):
     user = temporary_password(make_user("fresh_hx", Role.CLERK, tree.village_a1))
     login(client, user, TEST_PASSWORD)
     response = client.get(reverse("access:token_list"), headers={"HX-Request": "true"})
     assert response.status_code == 204 and response["HX-Redirect"] == reverse("access:password_change")
 
 
-def test_changing_the_password_lifts_the_redirect(client, tree, password_middleware):
+def test_changing_the_password_lifts_the_redirect(client, tree):
     user = temporary_password(make_user("fresh2", Role.CLERK, tree.village_a1))
     login(client, user, TEST_PASSWORD)
     response = client.post(reverse("access:password_change"), {
@@ -207,8 +207,7 @@ def test_changing_the_password_lifts_the_redirect(client, tree, password_middlew
     assert user.password_changed_at is not None and user.check_password("Brand#New2026x")
 
 
-def test_granting_an_admin_role_forces_a_new_password_at_next_login(client, tree, sec_admin_county, clerk,
-                                                                     password_middleware):
+def test_granting_an_admin_role_forces_a_new_password_at_next_login(client, tree, sec_admin_county, clerk,):
     from grassroots.access.services import grant_create
 
     grant_create(actor=sec_admin_county, user=clerk, role=Role.ORG_ADMIN, org=tree.town_a)
@@ -221,3 +220,9 @@ def test_admin_password_constant_meets_admin_rules(sec_admin_a):
     from django.contrib.auth.password_validation import validate_password
 
     validate_password(ADMIN_PASSWORD, sec_admin_a)
+
+
+def test_password_change_middleware_runs_right_after_the_session_limits(settings):
+    from grassroots.access.tests.factories import PASSWORD_MIDDLEWARE, SESSION_MIDDLEWARE
+
+    assert settings.MIDDLEWARE.index(PASSWORD_MIDDLEWARE) == settings.MIDDLEWARE.index(SESSION_MIDDLEWARE) + 1
