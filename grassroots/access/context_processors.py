@@ -1,5 +1,6 @@
 from grassroots.access.permissions import AccessPerm
 from grassroots.access.scoping import active_grants, has_perm_anywhere
+from grassroots.core.modules import nav_items
 from grassroots.dashboards.permissions import DashboardPerm
 from grassroots.members.permissions import MemberPerm
 from grassroots.orgs.permissions import OrgPerm
@@ -33,5 +34,6 @@ def access(request):
             "users": has(AccessPerm.MANAGE_USERS) or has(AccessPerm.MANAGE_GRANTS),
             "audit": has(AccessPerm.VIEW_AUDIT),
         },
+        "module_nav": [item for item in nav_items() if has(item.perm)],
         "my_grants": _grant_labels(user),
     }

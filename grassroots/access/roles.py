@@ -8,9 +8,15 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.permissions import AccessPerm
+from grassroots.committees.permissions import CommitteePerm
 from grassroots.dashboards.permissions import DashboardPerm
+from grassroots.development.permissions import DevelopmentPerm
+from grassroots.dues.permissions import DuesPerm
+from grassroots.lifecycle.permissions import LifecyclePerm
 from grassroots.members.permissions import MemberPerm
+from grassroots.orglife.permissions import OrgLifePerm
 from grassroots.orgs.permissions import OrgPerm
+from grassroots.spreadsheets.permissions import SpreadsheetPerm
 
 
 class Role(models.TextChoices):
@@ -23,17 +29,32 @@ class Role(models.TextChoices):
     AUDIT_ADMIN = "audit_admin", _("审计管理员")
 
 
+# The modules' work permissions. An "approve" permission is used only at an organization strictly above the
+# one whose record is approved (the committee above approves a branch's admissions, reductions, elections):
+# the services check that, so a branch secretary cannot approve their own branch's decisions.
+MODULE_WORK = {
+    *DevelopmentPerm, *LifecyclePerm, *(p for p in DuesPerm if p != DuesPerm.VIEW_SELF), *OrgLifePerm,
+    *CommitteePerm, *SpreadsheetPerm,
+}
+CLERK_WORK = {
+    DevelopmentPerm.VIEW, DevelopmentPerm.RECORD, LifecyclePerm.VIEW, LifecyclePerm.TRANSFER, LifecyclePerm.RECORD,
+    DuesPerm.VIEW, DuesPerm.COLLECT, OrgLifePerm.VIEW, OrgLifePerm.RECORD, CommitteePerm.VIEW, CommitteePerm.MANAGE,
+    SpreadsheetPerm.VIEW, SpreadsheetPerm.IMPORT,
+}  # a clerk keeps the books but cannot reveal, export, approve or decide
+
 ROLE_PERMISSIONS: dict[str, frozenset[str]] = {
     Role.ORG_ADMIN: frozenset(
         {*OrgPerm, MemberPerm.VIEW, MemberPerm.CREATE, MemberPerm.CHANGE, MemberPerm.EXIT, MemberPerm.EXPORT,
-         MemberPerm.REVEAL, DashboardPerm.VIEW}
+         MemberPerm.REVEAL, DashboardPerm.VIEW, *MODULE_WORK}
     ),
     Role.SECRETARY: frozenset(
         {OrgPerm.VIEW, OrgPerm.CHANGE, MemberPerm.VIEW, MemberPerm.CREATE, MemberPerm.CHANGE, MemberPerm.EXIT,
-         MemberPerm.EXPORT, MemberPerm.REVEAL, DashboardPerm.VIEW}
+         MemberPerm.EXPORT, MemberPerm.REVEAL, DashboardPerm.VIEW, *MODULE_WORK}
     ),
-    Role.CLERK: frozenset({OrgPerm.VIEW, MemberPerm.VIEW, MemberPerm.CREATE, MemberPerm.CHANGE, DashboardPerm.VIEW}),
-    Role.MEMBER: frozenset({MemberPerm.VIEW_SELF}),
+    Role.CLERK: frozenset(
+        {OrgPerm.VIEW, MemberPerm.VIEW, MemberPerm.CREATE, MemberPerm.CHANGE, DashboardPerm.VIEW, *CLERK_WORK}
+    ),
+    Role.MEMBER: frozenset({MemberPerm.VIEW_SELF, DuesPerm.VIEW_SELF}),
     Role.SYSTEM_ADMIN: frozenset({AccessPerm.MANAGE_USERS, OrgPerm.VIEW}),
     Role.SECURITY_ADMIN: frozenset({AccessPerm.MANAGE_GRANTS, OrgPerm.VIEW}),
     Role.AUDIT_ADMIN: frozenset({AccessPerm.VIEW_AUDIT, OrgPerm.VIEW}),

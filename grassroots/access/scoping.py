@@ -14,7 +14,7 @@ from django.utils import timezone
 
 from grassroots.access.roles import permissions_of
 from grassroots.core.errors import PermissionRefused
-from grassroots.core.paths import subtree_q
+from grassroots.core.paths import is_strictly_above, subtree_q
 
 _CACHE_ATTR = "_grassroots_grants"
 
@@ -79,6 +79,16 @@ def can(actor, perm: str, path: str | None = None) -> bool:
     if path is None:
         return bool(prefixes)
     return any(path.startswith(p) for p in prefixes)
+
+
+def grants_above(actor, perm: str, path: str) -> list[ActiveGrant]:
+    """The actor's grants of `perm` at organizations strictly above `path`. Approvals are made by the level
+    above (roles.py): a grant at the record's own organization covers it but does not count here."""
+    return [g for g in active_grants(actor) if perm in permissions_of(g.role) and is_strictly_above(g.path, path)]
+
+
+def can_above(actor, perm: str, path: str) -> bool:
+    return bool(grants_above(actor, perm, path))
 
 
 def require(actor, perm: str, org_or_path) -> None:

@@ -20,6 +20,11 @@ class PathField(models.CharField):
         return params
 
 
+def is_strictly_above(upper: str, path: str) -> bool:
+    """Is `upper` an ancestor of `path` (not `path` itself)?"""
+    return path.startswith(upper) and len(upper) < len(path)
+
+
 def subtree_q(field: str, prefix: str) -> Q:
     """Rows whose path starts with prefix, as a range both SQLite and PostgreSQL bound an index scan with."""
     return Q(**{f"{field}__gte": prefix, f"{field}__lt": prefix + PATH_END})

@@ -60,6 +60,10 @@ def direct_member_figures(tenant: str, today: dt.date) -> dict[int, Counter]:
     for row in members.order_by().values("org_id").annotate(**aggregates):
         org_id = row.pop("org_id")
         figures[org_id].update({k: v for k, v in row.items() if v})
+    # 停止党籍: still on record, counted apart from the active total (党员教育管理工作条例 第二十四条).
+    suspended = Member.objects.filter(tenant=tenant, state=MemberState.SUSPENDED).order_by()
+    for org_id, n in suspended.values_list("org_id").annotate(n=Count("id")):
+        figures[org_id]["suspended"] += n
     for column in ("education", "occupation"):
         for org_id, value, n in members.order_by().values_list("org_id", column).annotate(n=Count("id")):
             figures[org_id][f"{column}_{value}"] += n

@@ -1,6 +1,7 @@
 from django.shortcuts import redirect, render
 
 from grassroots.access.scoping import has_perm_anywhere, orgs_for
+from grassroots.core.modules import dashboard_panels
 from grassroots.core.views import scoped_view
 from grassroots.dashboards.permissions import DashboardPerm
 from grassroots.dashboards.selectors import dashboard_data
@@ -24,4 +25,6 @@ def home(request):
 @scoped_view
 def org_dashboard(request, pk: int):
     data = dashboard_data(request.user, pk)
-    return render(request, "dashboards/org_dashboard.html", {"page_title": f"{data.org.name} · 看板", "data": data})
+    panels = dashboard_panels(request.user, data.org)  # each module's reminders (grassroots/core/modules.py)
+    return render(request, "dashboards/org_dashboard.html",
+                  {"page_title": f"{data.org.name} · 看板", "data": data, "panels": panels})

@@ -33,6 +33,7 @@ class LoadResult:
     seconds: dict
     rollups: dict
     logins: list
+    modules: dict
 
 
 def _audit_batch(tenant: str, changes: dict) -> None:
@@ -166,6 +167,10 @@ def load(plan: Plan, *, log: Log = print, batch_size: int = BATCH_SIZE, use_copy
     seconds["logins"] = time.perf_counter() - step
 
     step = time.perf_counter()
+    modules = extend_modules(plan, root_path, tenant, log)
+    seconds["modules"] = time.perf_counter() - step
+
+    step = time.perf_counter()
     if connection.vendor == "postgresql":
         with connection.cursor() as cursor:
             cursor.execute("ANALYZE orgs_organization, members_member, orgs_partygroup")
@@ -175,7 +180,21 @@ def load(plan: Plan, *, log: Log = print, batch_size: int = BATCH_SIZE, use_copy
     seconds["rollups"] = time.perf_counter() - step
     seconds["total"] = time.perf_counter() - started
     return LoadResult(root_id=org_ids[0], tenant=tenant, orgs=len(plan.orgs), members=writer.written,
-                      seconds=seconds, rollups=rollups, logins=logins)
+                      seconds=seconds, rollups=rollups, logins=logins, modules=modules)
+
+
+def extend_modules(plan: Plan, root_path: str, tenant: str, log: Log) -> dict:
+    """Each domain module's demo records (its `demo.extend`, grassroots/core/modules.py), deterministic from the
+    seed; returns what each wrote."""
+    import random
+
+    from grassroots.core.modules import DemoContext, demo_modules
+
+    ctx = DemoContext(root_path=root_path, tenant=tenant, today=plan.today, rng=random.Random(plan.seed), log=log)
+    for module in demo_modules():
+        with transaction.atomic():
+            module.extend(ctx)
+    return ctx.counts
 
 
 # --- demo logins ----------------------------------------------------------------------------------------
@@ -230,6 +249,7 @@ def reset(log: Log = print) -> dict:
     demo users. Audit events stay (the log is append-only)."""
     from grassroots.access.models import RoleGrant, User
     from grassroots.core import audit
+    from grassroots.core.modules import demo_modules
     from grassroots.dashboards.models import RollupState
     from grassroots.members.models import Member, MemberExit
     from grassroots.orgs.models import Organization
@@ -239,6 +259,8 @@ def reset(log: Log = print) -> dict:
         counts["users"] = User.objects.filter(username__in=DEMO_USERNAMES).delete()[1].get(User._meta.label, 0)
         for root in Organization.objects.filter(depth=1, code=data.ROOT_CODE):
             prefix = root.path
+            for module in demo_modules():
+                module.reset(prefix)
             RoleGrant.objects.filter(org__path__startswith=prefix).delete()
             MemberExit.objects.filter(member__org_path__startswith=prefix).delete()
             counts["members"] += Member.objects.filter(org_path__startswith=prefix).delete()[1].get(

@@ -27,6 +27,9 @@ TERM_TOWNSHIP_YEARS = Rule("term_township", 5, "《中国共产党农村基层�
 TERM_COMMITTEE_YEARS = Rule("term_committee", 5, "《中国共产党党和国家机关基层组织工作条例》（基层委员会每届任期一般5年）；党章第三十一条（三至五年）")
 TERM_OTHER_YEARS = Rule("term_other", 3, "《中国共产党支部工作条例（试行）》第二十一条（其他基层单位一般每届任期3年）")
 TERM_REMINDER_MONTHS = Rule("term_reminder", 6, "上级党组织一般提前六个月提醒换届（RULES.md §4，来源待核实）")
+COMMITTEE_USUAL_MAX_SIZE = Rule("committee_usual_max", 5, "《中国共产党支部工作条例（试行）》第二十条（由3至5人组成）")
+SMALL_BRANCH_MAX_LEADERS = Rule("small_branch_leaders", 2, "《中国共产党支部工作条例（试行）》第二十条（不足7人设1名书记，必要时1名副书记）")
+TERM_CHANGE_MAX_YEARS = Rule("term_change_max", 1, "《中国共产党基层组织选举工作条例》第三条（延长或者提前期限一般不超过1年）")
 
 
 WARNING_TITLES = {
@@ -38,7 +41,17 @@ WARNING_TITLES = {
     "no_secretary": _("未配备书记"),
     "term_expired": _("任期已届满"),
     "term_ending": _("6个月内任期届满"),
+    "committee_above_usual": _("支部委员会超过5人"),
+    "committee_not_required": _("不足7名正式党员设委员会"),
 }
+
+
+def committee_size_range(full_members: int) -> tuple[int, int, int]:
+    """(least, usual most, most) committee members for a branch with this many full members: 7 or more →
+    3 to 5, at most 7; fewer → a secretary and, if needed, a deputy (支部工作条例 第二十条)."""
+    if full_members >= COMMITTEE_REQUIRED_FROM.value:
+        return COMMITTEE_MIN_SIZE.value, COMMITTEE_USUAL_MAX_SIZE.value, COMMITTEE_MAX_SIZE.value
+    return 1, 1, SMALL_BRANCH_MAX_LEADERS.value
 
 
 def term_years(kind: str, sector: str) -> Rule:
@@ -89,6 +102,7 @@ class OrgFacts:
     committee_size: int
     has_secretary: bool
     term_started_on: dt.date | None
+    term_ends_on_override: dt.date | None = None  # an approved postponement or bringing forward (committees)
 
 
 @dataclass(frozen=True)
@@ -134,11 +148,24 @@ def org_warnings(facts: OrgFacts, today: dt.date) -> list[OrgWarning]:
             str(_("支部委员会%(c)d人，一般不超过7人")) % {"c": facts.committee_size},
             COMMITTEE_MAX_SIZE.source,
         ))
+    if branch and COMMITTEE_USUAL_MAX_SIZE.value < facts.committee_size <= COMMITTEE_MAX_SIZE.value:
+        found.append(OrgWarning(
+            "committee_above_usual", "info",
+            str(_("支部委员会%(c)d人，一般由3至5人组成")) % {"c": facts.committee_size},
+            COMMITTEE_USUAL_MAX_SIZE.source,
+        ))
+    if branch and facts.full_members < COMMITTEE_REQUIRED_FROM.value and facts.committee_size > SMALL_BRANCH_MAX_LEADERS.value:
+        found.append(OrgWarning(
+            "committee_not_required", "info",
+            str(_("正式党员%(n)d名（不足7名），一般设1名书记，必要时设1名副书记，目前委员%(c)d人"))
+            % {"n": facts.full_members, "c": facts.committee_size},
+            SMALL_BRANCH_MAX_LEADERS.source,
+        ))
     if branch and facts.total_members > 0 and not facts.has_secretary:
         found.append(OrgWarning(
             "no_secretary", "danger", str(_("未配备党支部书记")), COMMITTEE_REQUIRED_FROM.source,
         ))
-    ends = term_ends_on(facts.kind, facts.sector, facts.term_started_on)
+    ends = facts.term_ends_on_override or term_ends_on(facts.kind, facts.sector, facts.term_started_on)
     if ends is not None:
         rule = term_years(facts.kind, facts.sector)
         if ends <= today:

@@ -2,6 +2,7 @@
 
 import datetime as dt
 
+from django.apps import apps
 from django.db.models import Count, Q
 from django.utils import timezone
 
@@ -66,7 +67,18 @@ def org_facts(org: Organization) -> OrgFacts:
         kind=org.kind, sector=org.sector, form=org.form, covered_units=len(org.covered_units or []),
         full_members=counts["full"], total_members=counts["total"], committee_size=counts["committee"],
         has_secretary=counts["secretary"] > 0, term_started_on=org.term_started_on,
+        term_ends_on_override=_approved_term_end(org),
     )
+
+
+def _approved_term_end(org: Organization) -> dt.date | None:
+    """The changeover date an approved postponement or bringing forward set for the current term (the
+    committees module's TermChange; looked up by name so that orgs does not import the modules above it)."""
+    if not org.term_started_on:
+        return None
+    term_change = apps.get_model("committees", "TermChange")
+    return (term_change.objects.filter(org=org, term_started_on=org.term_started_on).order_by("-id")
+            .values_list("new_ends_on", flat=True).first())
 
 
 def org_warnings_for(org: Organization, today: dt.date | None = None) -> list[OrgWarning]:

@@ -16,8 +16,8 @@ from grassroots.core.identity import IdentityError, parse_id_number
 from grassroots.core.testing.factories import id_number_for
 
 EN_DIR = Path(settings.BASE_DIR) / "grassroots" / "locale" / "en" / "LC_MESSAGES"
-PO_PATH = EN_DIR / "django.po"
-MO_PATH = EN_DIR / "django.mo"
+PO_PATH = EN_DIR / "django.po"  # the project catalog; each module with messages of its own has one beside it
+CATALOGS = sorted((Path(settings.BASE_DIR) / "grassroots").glob("**/locale/en/LC_MESSAGES/django.po"))
 SOURCE_DIRS = [Path(settings.BASE_DIR) / "grassroots", Path(settings.BASE_DIR) / "config"]
 GETTEXT_NAMES = {"_", "gettext", "gettext_lazy", "gettext_noop", "ngettext", "ngettext_lazy"}
 PLACEHOLDER_RE = re.compile(r"%\((\w+)\)[-#0 +]*\d*(?:\.\d+)?[diouxXeEfFgGcrsa]")
@@ -76,8 +76,8 @@ def read_po(path: Path) -> list[dict]:
     return entries
 
 
-def catalog_entries() -> list[dict]:
-    return [e for e in read_po(PO_PATH) if e["msgid"] != ""]
+def catalog_entries(paths=CATALOGS) -> list[dict]:
+    return [e for path in paths for e in read_po(path) if e["msgid"] != ""]
 
 
 def placeholders(text: str) -> list[str]:
@@ -87,8 +87,14 @@ def placeholders(text: str) -> list[str]:
 # --- the catalog ----------------------------------------------------------------------------------------------
 
 
-def test_the_catalog_has_no_untranslated_or_fuzzy_entries():
-    entries = read_po(PO_PATH)
+def test_the_project_catalog_is_there():
+    assert PO_PATH in CATALOGS
+    assert len(read_po(PO_PATH)) > 100
+
+
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_the_catalog_has_no_untranslated_or_fuzzy_entries(po_path):
+    entries = read_po(po_path)
     header = next(e for e in entries if e["msgid"] == "")
     problems = [f"line {e['line']}: fuzzy {e['msgid']!r}" for e in entries if "fuzzy" in e["flags"]]
     problems += [
@@ -98,8 +104,7 @@ def test_the_catalog_has_no_untranslated_or_fuzzy_entries():
     ]
 
     assert "Language: en\n" in header["msgstr"][0]
-    assert len(entries) > 100
-    assert not problems, "run scripts/messages.sh and translate:\n" + "\n".join(problems)
+    assert not problems, f"run scripts/messages.sh and translate {po_path}:\n" + "\n".join(problems)
 
 
 def test_translations_keep_every_placeholder():
@@ -118,14 +123,15 @@ def test_the_translations_are_english():
     assert not chinese
 
 
-def test_the_compiled_catalog_matches_the_po_file():
+@pytest.mark.parametrize("po_path", CATALOGS, ids=lambda p: str(p.parent.parent.parent.parent.name))
+def test_the_compiled_catalog_matches_the_po_file(po_path):
     """The .mo is committed (CI has no gettext tools): it must be recompiled whenever the .po changes."""
-    with MO_PATH.open("rb") as mo:
+    with po_path.with_suffix(".mo").open("rb") as mo:
         compiled = gettext.GNUTranslations(mo)
 
     stale = [
         e["msgid"]
-        for e in catalog_entries()
+        for e in catalog_entries([po_path])
         if e["msgctxt"] is None and e["msgid_plural"] is None and compiled.gettext(e["msgid"]) != e["msgstr"][0]
     ]
 

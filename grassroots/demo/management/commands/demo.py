@@ -68,4 +68,6 @@ class Command(BaseCommand):
             f"（{result.members / max(seconds['members'], 1e-9):,.0f}/s），账户 {seconds['logins']:.1f}s，"
             f"汇总重建 {seconds['rollups']:.1f}s（{result.rollups['rollups']:,} 个汇总，"
             f"{result.rollups['warnings']:,} 条规则提示），合计 {seconds['total']:.1f}s")
+        if result.modules:
+            log("各模块演示记录：" + "，".join(f"{name} {count:,}" for name, count in result.modules.items()))
         log("演示账户见 manage.py demo_logins")
