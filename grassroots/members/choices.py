@@ -15,6 +15,7 @@ class MemberStatus(models.TextChoices):
 class MemberState(models.TextChoices):
     ACTIVE = "active", _("在册")
     LEFT = "left", _("已出党/转出")
+    SUSPENDED = "suspended", _("停止党籍")  # 党员教育管理工作条例 第二十四条: on record, counted apart
 
 
 class ExitKind(models.TextChoices):
@@ -24,6 +25,7 @@ class ExitKind(models.TextChoices):
     REMOVAL = "removal", _("除名")
     EXPULSION = "expulsion", _("开除党籍")
     TRANSFER_OUT = "transfer_out", _("转出本系统")
+    PROBATION_CANCELLED = "probation_cancelled", _("取消预备党员资格")  # 发展党员工作细则 第三十五条
 
 
 class Education(models.TextChoices):

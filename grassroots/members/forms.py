@@ -74,11 +74,26 @@ class MemberForm(TablerFormMixin, forms.Form):
         return values
 
 
+class ExitKindField(forms.ChoiceField):
+    """Offers only the exits recorded here (lifecycle.rules.DIRECT_EXIT_KINDS); any other known kind goes on to
+    the service, whose field error says where that exit is recorded."""
+
+    def valid_value(self, value):
+        return value in ExitKind.values
+
+
+def _direct_exit_choices():
+    from grassroots.lifecycle.rules import DIRECT_EXIT_KINDS
+
+    return [(value, label) for value, label in ExitKind.choices if value in DIRECT_EXIT_KINDS]
+
+
 class ExitForm(TablerFormMixin, forms.Form):
-    kind = forms.ChoiceField(label=_("出党方式"), choices=ExitKind.choices)
+    kind = ExitKindField(label=_("出党方式"), choices=_direct_exit_choices)
     occurred_on = forms.DateField(label=_("日期"), widget=DATE)
     reason = forms.CharField(label=_("原因"), max_length=500)
     decided_by = forms.CharField(label=_("决定机关/会议"), max_length=200, required=False)
+    meeting_on = forms.DateField(label=_("会议日期"), widget=DATE, required=False)
     version = forms.IntegerField(widget=forms.HiddenInput)
 
 
@@ -100,4 +115,5 @@ class MemberFilterForm(TablerFormMixin, forms.Form):
             FLAG_FIELDS, (_("流动党员"), _("失联党员"), _("共产党员户"), _("党员中心户")), strict=True)
     ])
     state = forms.ChoiceField(label=_("在册状态"), required=False,
-                              choices=[(MemberState.ACTIVE, _("在册")), (MemberState.LEFT, _("已出党/转出")), ("all", _("全部"))])
+                              choices=[(MemberState.ACTIVE, _("在册")), (MemberState.SUSPENDED, _("停止党籍")),
+                                       (MemberState.LEFT, _("已出党/转出")), ("all", _("全部"))])

@@ -62,10 +62,11 @@ class Member(BaseModel):
     posts = models.JSONField(_("党内职务"), default=list, blank=True)
     is_mobile = models.BooleanField(_("流动党员"), default=False)
     is_unreachable = models.BooleanField(_("失联党员"), default=False)
+    unreachable_since = models.DateField(_("失联起始日期"), null=True, blank=True)
     household_plaque = models.BooleanField(_("共产党员户"), default=False)
     household_hub = models.BooleanField(_("党员中心户"), default=False)
     notes = models.TextField(_("备注"), blank=True)
-    state = models.CharField(_("在册状态"), max_length=8, choices=MemberState.choices, default=MemberState.ACTIVE)
+    state = models.CharField(_("在册状态"), max_length=10, choices=MemberState.choices, default=MemberState.ACTIVE)
     left_on = models.DateField(_("出党/转出日期"), null=True, blank=True)
 
     objects = MemberQuerySet.as_manager()
@@ -78,6 +79,11 @@ class Member(BaseModel):
             models.Index(fields=["org", "state", "status"], name="member_org_state_idx"),
             models.Index(fields=["name_initials"], name="member_initials_idx", opclasses=["varchar_pattern_ops"]),
             models.Index(fields=["name"], name="member_name_idx", opclasses=["varchar_pattern_ops"]),
+            # The lifecycle lists (mobile, unreachable, suspended) over a subtree: small partial ranges.
+            models.Index(fields=["org_path", "id"], condition=models.Q(is_mobile=True), name="member_mobile_idx"),
+            models.Index(fields=["org_path", "id"], condition=models.Q(is_unreachable=True),
+                         name="member_unreachable_idx"),
+            models.Index(fields=["org_path", "id"], condition=models.Q(state="suspended"), name="member_suspended_idx"),
         ]
         constraints = [
             models.CheckConstraint(
@@ -85,7 +91,8 @@ class Member(BaseModel):
                 name="member_full_has_confirmation",
             ),
             models.CheckConstraint(
-                condition=models.Q(state="active", left_on__isnull=True) | models.Q(state="left", left_on__isnull=False),
+                condition=models.Q(state__in=("active", "suspended"), left_on__isnull=True)
+                | models.Q(state="left", left_on__isnull=False),
                 name="member_left_has_date",
             ),
         ]
@@ -109,6 +116,13 @@ class MemberExit(models.Model):
     occurred_on = models.DateField(_("日期"))
     reason = models.CharField(_("原因"), max_length=500)
     decided_by = models.CharField(_("决定机关/会议"), max_length=200, blank=True)
+    meeting_on = models.DateField(_("会议日期"), null=True, blank=True)
+    approved_by_org = models.ForeignKey(
+        "orgs.Organization", null=True, blank=True, on_delete=models.PROTECT, related_name="+", verbose_name=_("批准机关")
+    )
+    approved_on = models.DateField(_("批准日期"), null=True, blank=True)
+    approver = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL,
+                                 related_name="+", verbose_name=_("批准人"))
     org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+", verbose_name=_("原所在党组织"))
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)

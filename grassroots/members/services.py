@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from grassroots.access.scoping import require
 from grassroots.core import audit, crypto
 from grassroots.core.concurrency import update_versioned
-from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
+from grassroots.core.errors import ConcurrentEdit, DomainError, ValidationFailed
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.identity import parse_id_number
 from grassroots.core.masking import mask_id_number, mask_phone, mask_text
@@ -173,6 +173,10 @@ def member_update(*, actor, member: Member, version: int, org: Organization | No
         values.update({k: v for k, v in secret_columns(cleaned).items() if k.startswith("address")})
     if values["name"] != member.name:
         values["name_initials"] = name_initials(values["name"])
+    if values["is_unreachable"] and not member.is_unreachable:
+        values["unreachable_since"] = today or timezone.localdate()
+    elif not values["is_unreachable"]:
+        values["unreachable_since"] = None
     old_path = member.org_path
     try:
         with transaction.atomic():
@@ -198,9 +202,14 @@ def snapshot_fields(member: Member) -> dict:
     return {name: getattr(member, name) for name in PLAIN_FIELDS}
 
 
+EXIT_FROM_STATES = (MemberState.ACTIVE, MemberState.SUSPENDED)  # a suspended member may be removed (第二十四条)
+
+
 def member_exit(*, actor, member: Member, version: int, kind: str, occurred_on: dt.date, reason: str,
-                decided_by: str = "") -> MemberExit:
-    """Death, withdrawal, removal, expulsion or transfer out: a dated event; the record stays readable."""
+                decided_by: str = "", meeting_on: dt.date | None = None, approved_by_org: Organization | None = None,
+                approved_on: dt.date | None = None, approver=None) -> MemberExit:
+    """Death, withdrawal, removal, expulsion or transfer out: a dated event with its deciding meeting and
+    approval (when the lifecycle module recorded them); the record stays readable."""
     require(actor, MemberPerm.EXIT, member.org_path)
     errors = {}
     if not (reason or "").strip():
@@ -211,19 +220,80 @@ def member_exit(*, actor, member: Member, version: int, kind: str, occurred_on: 
         errors["occurred_on"] = [_("日期不能早于入党日期")]
     if errors:
         raise ValidationFailed(errors)
-    if member.state != MemberState.ACTIVE:
+    if member.state not in EXIT_FROM_STATES:
         raise DomainError(_("该党员已不在册"), code=MemberErrors.ALREADY_LEFT)
+    old_state = member.state
     with transaction.atomic():
         update_versioned(member, version, {"state": MemberState.LEFT, "left_on": occurred_on})
         event = MemberExit.objects.create(
             member=member, kind=kind, occurred_on=occurred_on, reason=reason.strip(), decided_by=decided_by,
+            meeting_on=meeting_on, approved_by_org=approved_by_org, approved_on=approved_on, approver=approver,
             org=member.org, recorded_by=actor,
         )
         audit.record(actor=actor, verb="members.member.exit", target=member, org_path=member.org_path,
-                     changes={"state": [MemberState.ACTIVE, MemberState.LEFT], "exit_kind": [None, kind],
+                     changes={"state": [old_state, MemberState.LEFT], "exit_kind": [None, kind],
                               "left_on": [None, occurred_on.isoformat()]}, reason=reason)
         transaction.on_commit(lambda: _mark_rollups(member.org_path))
     return event
+
+
+def member_exit_direct(*, actor, member: Member, version: int, kind: str, occurred_on: dt.date, reason: str,
+                       decided_by: str = "", meeting_on: dt.date | None = None) -> MemberExit:
+    """The exit page and API: only the exits that need no approval from above (death, voluntary withdrawal);
+    the others are performed where they are approved (the lifecycle module's Decision, the transfer letter's
+    receipt, the development module's probation cancellation)."""
+    from grassroots.lifecycle.services import direct_exit_refusal
+
+    require(actor, MemberPerm.EXIT, member.org_path)
+    refusal = direct_exit_refusal(kind)
+    if refusal:
+        raise ValidationFailed({"kind": [refusal]})
+    return member_exit(actor=actor, member=member, version=version, kind=kind, occurred_on=occurred_on,
+                       reason=reason, decided_by=decided_by, meeting_on=meeting_on)
+
+
+def member_standing_change(*, actor, member: Member, version: int, state: str, occurred_on: dt.date,
+                           reason: str) -> Member:
+    """Suspension of membership (停止党籍) and its restoration (恢复党籍): the member stays on record, counted
+    apart while suspended. Called by the lifecycle module once the decision is approved."""
+    from grassroots.lifecycle.permissions import LifecyclePerm
+
+    require(actor, LifecyclePerm.DECIDE, member.org_path)
+    allowed = {MemberState.SUSPENDED: MemberState.ACTIVE, MemberState.ACTIVE: MemberState.SUSPENDED}
+    if allowed.get(state) != member.state:
+        raise DomainError(_("该党员当前状态不适用此项处置"), code=MemberErrors.ALREADY_LEFT)
+    old_state = member.state
+    with transaction.atomic():
+        values = {"state": state}
+        if state == MemberState.ACTIVE:  # contact regained: no longer unreachable
+            values.update(is_unreachable=False, unreachable_since=None)
+        update_versioned(member, version, values)
+        audit.record(actor=actor, verb="members.member.standing", target=member, org_path=member.org_path,
+                     changes={"state": [old_state, state], "on": [None, occurred_on.isoformat()]}, reason=reason)
+        transaction.on_commit(lambda: _mark_rollups(member.org_path))
+    return member
+
+
+def member_relocate(*, member: Member, to_org: Organization) -> tuple[Member, Organization]:
+    """Move a member to another branch: the locked member row and the locked target organization (its current
+    path), org, org_path and tenant set together, version bumped, both counties' rollups marked stale.
+    For the lifecycle module's transfers, which check permissions, audit and signal around it; must run inside
+    the caller's transaction."""
+    locked = Member.objects.select_for_update().get(pk=member.pk)
+    if locked.version != member.version:
+        raise ConcurrentEdit()
+    if locked.state != MemberState.ACTIVE:
+        raise DomainError(_("该党员不在册，不能转接"), code=MemberErrors.ALREADY_LEFT)
+    from_org = Organization.objects.select_for_update().get(pk=locked.org_id)
+    target = Organization.objects.select_for_update().get(pk=to_org.pk)
+    _check_org(target)
+    if target.pk == from_org.pk:
+        raise ValidationFailed({"to_org": [_("接收党组织与原党组织相同")]})
+    old_path = locked.org_path
+    values = {"org": target, "org_path": target.path, "tenant": target.path[:PATH_STEP], "party_group": None}
+    update_versioned(locked, locked.version, values)
+    transaction.on_commit(lambda: (_mark_rollups(old_path), _mark_rollups(target.path)))
+    return locked, from_org
 
 
 def member_reveal(*, actor, member: Member, reason: str = "") -> dict:
@@ -237,27 +307,30 @@ def member_reveal(*, actor, member: Member, reason: str = "") -> dict:
     return member_secrets(member)
 
 
-def member_roster_export(*, actor, filters, reveal: bool = False, reason: str = "", title: str = "党员花名册"):
-    """The roster of the actor's scope (narrowed by filters) as xlsx bytes; audited, masked unless revealed."""
-    from grassroots.access.scoping import has_perm_anywhere
-    from grassroots.members.exports import roster_rows, write_roster
+def member_roster_queryset(*, actor, filters, reveal: bool = False):
+    """The rows a roster export of this actor may hold: the EXPORT scope, and with reveal only the rows where the
+    actor may also reveal."""
     from grassroots.members.selectors import member_queryset
 
-    if not has_perm_anywhere(actor, MemberPerm.EXPORT):
-        raise PermissionRefused()
-    if reveal:
-        if not has_perm_anywhere(actor, MemberPerm.REVEAL):
-            raise PermissionRefused()
-        if not reason.strip():
-            raise ValidationFailed({"reason": [_("导出完整身份证号和电话须填写事由")]})
     qs = member_queryset(actor, filters, perm=MemberPerm.EXPORT)
-    if reveal:  # only rows where the actor may also reveal
+    if reveal:
         qs = qs & member_queryset(actor, filters, perm=MemberPerm.REVEAL)
-    now = timezone.localtime()
-    watermark = f"导出人：{actor.get_username()}　导出时间：{now:%Y-%m-%d %H:%M}　{'含完整个人信息' if reveal else '个人信息已脱敏'}"
-    content, count = write_roster(roster_rows(qs.select_related(None), reveal=reveal), title=title, watermark=watermark)
-    with transaction.atomic():
-        audit.record(actor=actor, verb="members.roster.export", org_path=filters.org_path or "",
-                     changes={"rows": count, "revealed": reveal, "filters": {k: v for k, v in vars(filters).items() if v}},
-                     reason=reason)
-    return content, count
+    return qs.select_related(None)
+
+
+def member_roster_export(*, actor, filters, reveal: bool = False, reason: str = "", title: str = "党员花名册",
+                         target=None):
+    """The roster of the actor's scope (narrowed by filters) through the export service (grassroots/spreadsheets/
+    exports.py): gated, masked unless revealed with a reason, watermarked, audited. Returns (xlsx bytes, rows),
+    or (None, rows) when written to `target` (a path; the background export)."""
+    from grassroots.members.exports import roster_spec
+    from grassroots.spreadsheets.exports import check_gates, export_bytes, export_register
+
+    spec = roster_spec(None)
+    check_gates(actor, spec, reveal=reveal, reason=reason)
+    spec = roster_spec(member_roster_queryset(actor=actor, filters=filters, reveal=reveal))
+    options = {"reveal": reveal, "reason": reason, "title": title, "org_path": filters.org_path or "",
+               "filters": {k: v for k, v in vars(filters).items() if v}}
+    if target is not None:
+        return None, export_register(actor, spec, target, **options)
+    return export_bytes(actor, spec, **options)

@@ -1,11 +1,11 @@
 """Member pages: the roster list with filters, detail with reveal and history, create, edit, exit, export,
 and the member's own record."""
 
-import datetime as dt
 
 from django.contrib import messages
-from django.http import Http404, HttpResponse
+from django.http import Http404
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
 
@@ -15,6 +15,7 @@ from grassroots.core.htmx import render_page_or_partial
 from grassroots.core.selectors import history_for
 from grassroots.core.views import add_domain_error, clean_text, scoped_view
 from grassroots.dashboards.selectors import subtree_member_total
+from grassroots.lifecycle.permissions import LifecyclePerm
 from grassroots.members import selectors, services
 from grassroots.members.choices import MemberState
 from grassroots.members.forms import ExitForm, MemberFilterForm, MemberForm, RevealForm
@@ -86,11 +87,12 @@ def _detail_context(request, member: Member, **extra) -> dict:
         "page_title": member.name,
         "member": member,
         "history": history_for(member),
-        "exits": list(member.exits.all()),
+        "exits": list(member.exits.select_related("approved_by_org")),
         "can_change": member.state == MemberState.ACTIVE and can(user, MemberPerm.CHANGE, member.org_path),
         "can_exit": member.state == MemberState.ACTIVE and can(user, MemberPerm.EXIT, member.org_path),
         "can_reveal": own or can(user, MemberPerm.REVEAL, member.org_path),
         "reveal_form": RevealForm(),
+        "can_lifecycle": can(user, LifecyclePerm.VIEW, member.org_path),
         **extra,
     }
 
@@ -177,14 +179,16 @@ def member_exit(request, pk: int):
     form = ExitForm(request.POST or None, initial={"version": member.version, "occurred_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
         try:
-            services.member_exit(actor=request.user, member=member, **form.cleaned_data)
+            services.member_exit_direct(actor=request.user, member=member, **form.cleaned_data)
         except DomainError as exc:
             add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记 {member.name} 出党/转出")
             return redirect("members:member_detail", pk=member.pk)
     return render(request, "members/member_exit.html", {"page_title": f"出党/转出登记 · {member.name}", "form": form,
-                                                         "member": member})
+                                                         "member": member, "decision_url": reverse(
+                                                             "lifecycle:member_lifecycle", args=[member.pk])},
+                  status=400 if form.errors else 200)
 
 
 @scoped_view
@@ -196,11 +200,14 @@ def member_export(request):
             "page_title": "导出花名册", "org": org, "query": request.GET.urlencode(),
             "can_reveal": has_perm_anywhere(request.user, MemberPerm.REVEAL),
         })
+    from grassroots.spreadsheets.views import export_response
+
     reveal = request.POST.get("reveal") == "1"
     try:
-        content, _count = services.member_roster_export(
-            actor=request.user, filters=filters, reveal=reveal, reason=clean_text(request.POST.get("reason", ""), 200),
-            title=f"{org.name if org else ''}党员花名册",
+        return export_response(
+            request, kind="roster", params={k: v for k, v in vars(filters).items() if v}, reveal=reveal,
+            reason=clean_text(request.POST.get("reason", ""), 200), title=f"{org.name if org else ''}党员花名册",
+            org_path=filters.org_path or "",
         )
     except DomainError as exc:
         if exc.code == "forbidden":
@@ -208,7 +215,3 @@ def member_export(request):
         errors = [m for messages_ in getattr(exc, "errors", {}).values() for m in messages_]
         messages.error(request, "；".join(errors) or str(exc.message))
         return redirect(f"{request.path}?{request.GET.urlencode()}")
-    response = HttpResponse(content, content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")
-    stamp = dt.datetime.now().strftime("%Y%m%d%H%M")
-    response["Content-Disposition"] = f'attachment; filename="roster-{stamp}.xlsx"'
-    return response

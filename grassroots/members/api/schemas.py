@@ -57,8 +57,8 @@ class MemberListQuery(PageQuery):
     education: _optional(Education) = None
     occupation: _optional(Occupation) = None
     flag: _optional(Flag) = Field(None, description="流动党员、失联党员、共产党员户、党员中心户")
-    state: Literal["active", "left", "all"] = Field(
-        "active", description="active 在册（默认），left 已出党/转出，all 全部"
+    state: Literal["active", "suspended", "left", "all"] = Field(
+        "active", description="active 在册（默认），suspended 停止党籍，left 已出党/转出，all 全部"
     )
 
     @field_validator("state", mode="before")
@@ -211,3 +211,4 @@ class MemberExitIn(InputSchema):
     occurred_on: Date
     reason: text_for(MemberExit, "reason", strip=True)
     decided_by: text_for(MemberExit, "decided_by", strip=True) = ""
+    meeting_on: Date | None = None

@@ -93,6 +93,7 @@ def member_reveal(request, member_id: int, payload: MemberRevealIn):
              summary="出党/转出登记")
 def member_exit(request, member_id: int, payload: MemberExitIn):
     member = selectors.member_get(request.auth, member_id)
-    services.member_exit(actor=request.auth, member=member, version=payload.version, kind=payload.kind,
-                         occurred_on=payload.occurred_on, reason=payload.reason, decided_by=payload.decided_by)
+    services.member_exit_direct(actor=request.auth, member=member, version=payload.version, kind=payload.kind,
+                         occurred_on=payload.occurred_on, reason=payload.reason, decided_by=payload.decided_by,
+                         meeting_on=payload.meeting_on)
     return member

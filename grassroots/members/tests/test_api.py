@@ -415,14 +415,28 @@ def test_update_by_a_member_viewing_only_their_own_record_is_403(members, tree):
 
 
 def test_exit_records_the_event_and_keeps_the_record_readable(members, secretary_a1):
-    body = {"version": 1, "kind": "transfer_out", "occurred_on": "2025-06-30", "reason": "随子女迁往外省"}
+    body = {"version": 1, "kind": "withdrawal", "occurred_on": "2025-06-30", "reason": "本人申请退党，支部大会讨论"}
 
     response = session_client(secretary_a1).post(url(members["a1"], "/exit"), body, content_type=JSON)
 
     assert response.status_code == 200
     assert response.json()["state"] == "left"
     assert response.json()["left_on"] == "2025-06-30"
-    assert MemberExit.objects.get(member=members["a1"]).kind == "transfer_out"
+    assert MemberExit.objects.get(member=members["a1"]).kind == "withdrawal"
+
+
+@pytest.mark.parametrize("kind, says", [("removal", "处置决定"), ("expulsion", "处置决定"),
+                                        ("advised_withdrawal", "处置决定"), ("transfer_out", "介绍信"),
+                                        ("probation_cancelled", "发展党员")])
+def test_exit_needing_approval_above_is_refused_on_kind(members, secretary_a1, kind, says):
+    body = {"version": 1, "kind": kind, "occurred_on": "2025-06-30", "reason": "x"}
+
+    response = session_client(secretary_a1).post(url(members["a1"], "/exit"), body, content_type=JSON)
+
+    assert response.status_code == 400
+    assert says in response.json()["errors"]["kind"][0]
+    members["a1"].refresh_from_db()
+    assert members["a1"].state == "active" and not MemberExit.objects.filter(member=members["a1"]).exists()
 
 
 def test_exit_twice_is_refused(members, secretary_a1):

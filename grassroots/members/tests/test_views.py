@@ -169,3 +169,25 @@ def test_next_pages_keep_the_query_budget(client, tree, org_admin, django_assert
     finally:
         views.PAGE_SIZE = old
     assert [m.pk for m in back.context["page"].items] == [m.pk for m in first.items]
+
+
+def test_exit_page_offers_only_exits_needing_no_approval_above(client, tree, org_admin, secretary_a1):
+    member = make_member(tree.village_a1, actor=org_admin)
+    login(client, secretary_a1)
+    page = client.get(reverse("members:member_exit", args=[member.pk]))
+    kinds = [value for value, _label in page.context["form"].fields["kind"].choices]
+    assert kinds == ["death", "withdrawal"]
+
+    data = {"kind": "removal", "occurred_on": "2025-06-30", "reason": "连续6个月不交党费", "version": member.version}
+    refused = client.post(reverse("members:member_exit", args=[member.pk]), data)
+
+    assert refused.status_code == 400
+    assert "处置决定" in refused.context["form"].errors["kind"][0]
+    assert reverse("lifecycle:member_lifecycle", args=[member.pk]).encode() in refused.content
+    member.refresh_from_db()
+    assert member.state == "active"
+
+    done = client.post(reverse("members:member_exit", args=[member.pk]), {**data, "kind": "death", "reason": "病故"})
+    assert done.status_code == 302
+    member.refresh_from_db()
+    assert member.state == "left" and member.exits.get().kind == "death"
