@@ -1,0 +1,3 @@
+from grassroots.lifecycle.api.views import router
+
+__all__ = ["router"]

@@ -1,0 +1,8 @@
+from enum import StrEnum
+
+
+class LifecyclePerm(StrEnum):
+    VIEW = "lifecycle.view"  # see transfers, mobile and unreachable members, review lists
+    TRANSFER = "lifecycle.transfer"  # issue, accept and return transfers; record letters and receipts
+    RECORD = "lifecycle.record"  # record mobile members' whereabouts and contact attempts
+    DECIDE = "lifecycle.decide"  # record decisions: suspension, restoration, removal, expulsion

@@ -1,0 +1,272 @@
+"""Reads of the member lifecycle. Every one starts from `visible_to(actor, perm)` (a transfer row is visible
+to both its sending and its receiving side; the member record only to the member's own organization)."""
+
+from __future__ import annotations
+
+import datetime as dt
+from dataclasses import dataclass
+
+from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Substr
+from django.utils import timezone
+
+from grassroots.access.scoping import get_scoped_or_404, orgs_for, path_filter
+from grassroots.core.paths import subtree_q
+from grassroots.lifecycle import review, rules
+from grassroots.lifecycle.choices import DecisionKind, DecisionStatus, TransferKind, TransferStatus
+from grassroots.lifecycle.models import ContactAttempt, Decision, ReviewOutcome, Transfer, Whereabouts
+from grassroots.lifecycle.permissions import LifecyclePerm
+from grassroots.members.choices import MemberState
+from grassroots.members.models import Member
+from grassroots.orgs.models import PATH_STEP, Organization
+
+PERM = LifecyclePerm.VIEW
+
+
+def _narrow(qs, field: str, prefix: str | None):
+    return qs.filter(subtree_q(field, prefix)) if prefix else qs
+
+
+# Transfers -------------------------------------------------------------------------------------------------
+
+def transfer_queryset(actor, *, prefix: str | None = None, direction: str = "", status: str = "",
+                      kind: str = ""):
+    """direction: "out" (sent from the actor's subtree), "in" (to it), "" both."""
+    qs = Transfer.objects.visible_to(actor, PERM)
+    mine_from = path_filter("from_path", [prefix] if prefix else orgs_for(actor, PERM))
+    mine_to = path_filter("to_path", [prefix] if prefix else orgs_for(actor, PERM))
+    if direction == "out" and mine_from is not None:
+        qs = qs.filter(mine_from)
+    elif direction == "in" and mine_to is not None:
+        qs = qs.filter(mine_to)
+    elif prefix:
+        qs = qs.filter(mine_from | mine_to)
+    if status:
+        qs = qs.filter(status=status)
+    if kind:
+        qs = qs.filter(kind=kind)
+    return qs
+
+
+def transfer_list(actor, **filters):
+    return transfer_queryset(actor, **filters).select_related("from_org", "to_org").order_by("-issued_on", "-id")
+
+
+def transfer_get(actor, pk: int) -> Transfer:
+    return get_scoped_or_404(Transfer.objects.select_related("from_org", "to_org"), actor, PERM, pk=pk)
+
+
+def transfer_sides(actor, transfer: Transfer) -> dict:
+    """Which side(s) of the transfer the actor acts for."""
+    from grassroots.access.scoping import can
+
+    return {
+        "sender": bool(transfer.from_path) and can(actor, LifecyclePerm.TRANSFER, transfer.from_path),
+        "receiver": bool(transfer.to_path) and can(actor, LifecyclePerm.TRANSFER, transfer.to_path),
+    }
+
+
+def expired_letters(actor, as_of: dt.date, prefix: str | None = None):
+    return transfer_queryset(actor, prefix=prefix, status=TransferStatus.PENDING).filter(
+        kind__in=(TransferKind.OUTBOUND, TransferKind.INBOUND), valid_until__lt=as_of)
+
+
+# Mobile members --------------------------------------------------------------------------------------------
+
+def _scoped_members(actor, prefix: str | None, perm: str = PERM):
+    return _narrow(Member.objects.all(), "org_path", prefix).visible_to(actor, perm)
+
+
+def open_whereabouts(actor, prefix: str | None = None):
+    """Stays away not yet ended, of members of the actor's subtree (the home side)."""
+    qs = _narrow(Whereabouts.objects.all(), "member__org_path", prefix)
+    home = path_filter("member__org_path", orgs_for(actor, PERM))
+    if home is None:
+        return qs.none()
+    # An open stay always goes with the member's mobile flag (whereabouts_record sets it, the last return clears
+    # it): filtering on the flag lets the partial index member_mobile_idx bound the subtree.
+    return qs.filter(home, returned_on__isnull=True, member__state=MemberState.ACTIVE, member__is_mobile=True)
+
+
+def mobile_list(actor, prefix: str | None = None):
+    return open_whereabouts(actor, prefix).select_related("member", "member__org", "host_org").order_by("left_on", "id")
+
+
+def mobile_transfer_due(actor, as_of: dt.date, prefix: str | None = None):
+    """Away 6 months or more at a fixed place: a transfer of membership is required (第二十五条)."""
+    return open_whereabouts(actor, prefix).filter(fixed_place=True,
+                                                  left_on__lte=rules.cutoff("mobile_transfer", as_of))
+
+
+def hosted_members(actor, prefix: str | None = None):
+    """Mobile members hosted by organizations of the actor's subtree (they attend and pay dues here, without a
+    vote): for organizational life and dues to include them."""
+    host = path_filter("host_path", [prefix] if prefix else orgs_for(actor, PERM))
+    if host is None:
+        return Whereabouts.objects.none()
+    return Whereabouts.objects.filter(host, returned_on__isnull=True, member__state=MemberState.ACTIVE).select_related(
+        "member", "member__org", "host_org").order_by("host_path", "id")
+
+
+@dataclass
+class Gathering:
+    origin: Organization
+    place: str
+    count: int
+
+
+def mobile_gatherings(actor, prefix: str | None = None) -> list[Gathering]:
+    """Three or more members from one township gathered at one destination: suggest a mobile branch there."""
+    origin_len = 2 * PATH_STEP  # county + township segments
+    rows = list(open_whereabouts(actor, prefix).annotate(origin=Substr("member__org_path", 1, origin_len))
+                .values_list("origin", "place"))
+    found = rules.gatherings(rows)
+    if not found:
+        return []
+    orgs = {o.path: o for o in Organization.objects.filter(path__in={o for o, _d, _n in found})}
+    return [Gathering(orgs[o], d, n) for o, d, n in found if o in orgs]
+
+
+# Unreachable members ---------------------------------------------------------------------------------------
+
+def _suspension_due(actor, as_of: dt.date, prefix: str | None):
+    attempts = ContactAttempt.objects.filter(member=OuterRef("pk"), reached=False,
+                                             on__gte=OuterRef("unreachable_since"))
+    return (_scoped_members(actor, prefix)
+            .filter(is_unreachable=True, state=MemberState.ACTIVE,
+                    unreachable_since__lte=rules.cutoff("unreachable_suspend", as_of))
+            .filter(Exists(attempts)))
+
+
+def suspension_candidates(actor, as_of: dt.date, prefix: str | None = None):
+    """Unreachable 6 months or more, with failed attempts recorded since: listed for a suspension decision."""
+    return (
+        _suspension_due(actor, as_of, prefix)
+        .annotate(attempts=Count("contact_attempts", filter=Q(contact_attempts__reached=False)),
+                  last_attempt=Max("contact_attempts__on"))
+        .select_related("org").order_by("unreachable_since", "id")
+    )
+
+
+def unreachable_without_attempts(actor, prefix: str | None = None):
+    """Unreachable members with no failed attempt recorded since they were lost: attempts are due first."""
+    attempts = ContactAttempt.objects.filter(member=OuterRef("pk"), reached=False,
+                                             on__gte=OuterRef("unreachable_since"))
+    return (_scoped_members(actor, prefix).filter(state=MemberState.ACTIVE, is_unreachable=True)
+            .filter(~Exists(attempts)).select_related("org").order_by("unreachable_since", "id"))
+
+
+def removal_candidates(actor, as_of: dt.date, prefix: str | None = None):
+    """Suspended 2 years or more and still unreachable: listed for removal as self-withdrawal."""
+    suspended_on = (Decision.objects.filter(member=OuterRef("pk"), kind=DecisionKind.SUSPENSION,
+                                            status=DecisionStatus.APPROVED)
+                    .order_by("-occurred_on").values("occurred_on")[:1])
+    return (
+        _scoped_members(actor, prefix)
+        .filter(state=MemberState.SUSPENDED, is_unreachable=True)
+        .annotate(suspended_on=Subquery(suspended_on))
+        .filter(suspended_on__lte=rules.cutoff("suspended_remove", as_of))
+        .select_related("org").order_by("suspended_on", "id")
+    )
+
+
+# Decisions -------------------------------------------------------------------------------------------------
+
+def decision_list(actor, *, prefix: str | None = None, status: str = ""):
+    qs = _narrow(Decision.objects.all(), "org_path", prefix).visible_to(actor, PERM)
+    if status:
+        qs = qs.filter(status=status)
+    return qs.select_related("member", "org", "approved_by_org").order_by("-occurred_on", "-id")
+
+
+def decisions_to_approve(actor, prefix: str | None = None):
+    """Proposed decisions of organizations strictly below one where the actor may decide."""
+    prefixes = orgs_for(actor, LifecyclePerm.DECIDE)
+    below = None
+    for p in prefixes:
+        part = subtree_q("org_path", p) & ~Q(org_path=p)
+        below = part if below is None else below | part
+    if below is None:
+        return Decision.objects.none()
+    return (_narrow(Decision.objects.filter(below), "org_path", prefix)
+            .filter(status=DecisionStatus.PROPOSED).select_related("member", "org").order_by("occurred_on", "id"))
+
+
+def decision_get(actor, pk: int) -> Decision:
+    return get_scoped_or_404(Decision.objects.select_related("member", "org", "approved_by_org"), actor, PERM, pk=pk)
+
+
+# Member page -----------------------------------------------------------------------------------------------
+
+def member_get(actor, pk: int, perm: str = PERM) -> Member:
+    return get_scoped_or_404(Member.objects.select_related("org"), actor, perm, pk=pk)
+
+
+def member_lifecycle(actor, member: Member) -> dict:
+    """The lifecycle records of one member the actor may see (the caller fetched the member in scope)."""
+    return {
+        "whereabouts": list(member.whereabouts.select_related("host_org").order_by("-left_on", "-id")[:20]),
+        "contacts": list(member.contact_attempts.order_by("-on", "-id")[:30]),
+        "decisions": list(member.decisions.select_related("approved_by_org").order_by("-occurred_on", "-id")[:20]),
+        "transfers": list(member.transfers.select_related("from_org", "to_org").order_by("-issued_on", "-id")[:20]),
+        "reviews": list(member.review_outcomes.order_by("-decided_on", "-id")[:20]),
+    }
+
+
+# Self-withdrawal review ------------------------------------------------------------------------------------
+
+@dataclass
+class ReviewRow:
+    member: Member
+    cases: list  # review.ReviewCase
+    last_outcome: ReviewOutcome | None = None
+
+    @property
+    def grounds(self) -> list[str]:
+        return [case.ground for case in self.cases]
+
+
+def review_rows(actor, as_of: dt.date, prefix: str | None = None) -> list[ReviewRow]:
+    """Every registered ground's cases under the actor's scoped prefixes, joined with member names in one query
+    and the last recorded outcome in another."""
+    prefixes = orgs_for(actor, PERM)
+    if prefix:
+        if not any(prefix.startswith(p) for p in prefixes):
+            return []
+        prefixes = [prefix]
+    cases = [case for p in prefixes for case in review.review_cases(p, as_of)]
+    ids = {case.member_id for case in cases}
+    if not ids:
+        return []
+    members = {m.pk: m for m in Member.objects.visible_to(actor, PERM).filter(pk__in=ids, state=MemberState.ACTIVE)
+               .select_related("org").only("id", "name", "org_id", "org_path", "org__name", "version", "state")}
+    outcomes = {}
+    for row in ReviewOutcome.objects.filter(member_id__in=members).order_by("member_id", "decided_on", "id"):
+        outcomes[row.member_id] = row
+    grouped: dict[int, ReviewRow] = {}
+    for case in cases:
+        member = members.get(case.member_id)
+        if member is None:
+            continue
+        grouped.setdefault(member.pk, ReviewRow(member, [], outcomes.get(member.pk))).cases.append(case)
+    return sorted(grouped.values(), key=lambda r: (r.member.org_path, r.member.pk))
+
+
+# Counts ----------------------------------------------------------------------------------------------------
+
+def lifecycle_counts(actor, as_of: dt.date | None = None, prefix: str | None = None) -> dict:
+    """The figures of the dashboard panel and the overview page: one COUNT each."""
+    as_of = as_of or timezone.localdate()
+    pending_in = transfer_queryset(actor, prefix=prefix, direction="in", status=TransferStatus.PENDING)
+    pending_out = transfer_queryset(actor, prefix=prefix, direction="out", status=TransferStatus.PENDING)
+    return {
+        "pending_in": pending_in.count(),
+        "pending_out": pending_out.count(),
+        "expired_letters": expired_letters(actor, as_of, prefix).count(),
+        "mobile": open_whereabouts(actor, prefix).count(),
+        "mobile_transfer_due": mobile_transfer_due(actor, as_of, prefix).count(),
+        "suspension_candidates": _suspension_due(actor, as_of, prefix).count(),
+        "removal_candidates": removal_candidates(actor, as_of, prefix).count(),
+        "to_approve": decisions_to_approve(actor, prefix).count(),
+        "suspended": _scoped_members(actor, prefix).filter(state=MemberState.SUSPENDED).count(),
+    }
