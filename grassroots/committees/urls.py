@@ -1,0 +1,41 @@
+from django.urls import path
+
+from grassroots.committees import views
+
+app_name = "committees"
+urlpatterns = [
+    path("", views.home, name="home"),
+    path("terms/", views.term_list, name="term_list"),
+    path("org/<int:pk>/", views.committee_detail, name="committee_detail"),
+    path("org/<int:pk>/panel/", views.org_panel, name="org_panel"),
+    path("org/<int:pk>/reminders/", views.dashboard_reminders, name="dashboard_reminders"),
+    path("org/<int:pk>/posts/add/", views.post_create, name="post_create"),
+    path("org/<int:pk>/term-change/", views.term_change_create, name="term_change_create"),
+    path("org/<int:pk>/elections/add/", views.election_create, name="election_create"),
+    path("org/<int:pk>/first-secretaries/add/", views.first_secretary_create, name="first_secretary_create"),
+    path("org/<int:pk>/cadres/add/", views.cadre_create, name="cadre_create"),
+    path("posts/<int:pk>/end/", views.post_end, name="post_end"),
+    path("elections/", views.election_list, name="election_list"),
+    path("elections/<int:pk>/", views.election_detail, name="election_detail"),
+    path("elections/<int:pk>/edit/", views.election_edit, name="election_edit"),
+    path("elections/<int:pk>/transition/", views.election_transition, name="election_transition"),
+    path("elections/<int:pk>/nominations/", views.nomination_create, name="nomination_create"),
+    path("elections/<int:pk>/candidates/", views.candidate_create, name="candidate_create"),
+    path("elections/<int:pk>/candidates/<int:candidate_pk>/delete/", views.candidate_delete, name="candidate_delete"),
+    path("elections/<int:pk>/exclusions/", views.exclusion_create, name="exclusion_create"),
+    path("elections/<int:pk>/exclusions/<int:exclusion_pk>/approve/", views.exclusion_approve,
+         name="exclusion_approve"),
+    path("elections/<int:pk>/meeting/", views.meeting_record, name="meeting_record"),
+    path("elections/<int:pk>/rounds/", views.round_record, name="round_record"),
+    path("elections/<int:pk>/posts/", views.posts_assign, name="posts_assign"),
+    path("elections/<int:pk>/publish/", views.election_publish, name="election_publish"),
+    path("notices/<int:pk>/", views.election_notice, name="election_notice"),
+    path("first-secretaries/", views.first_secretary_list, name="first_secretary_list"),
+    path("first-secretaries/<int:pk>/", views.first_secretary_detail, name="first_secretary_detail"),
+    path("first-secretaries/<int:pk>/log/", views.work_log_create, name="work_log_create"),
+    path("first-secretaries/<int:pk>/end/", views.first_secretary_end, name="first_secretary_end"),
+    path("cadres/", views.cadre_list, name="cadre_list"),
+    path("cadres/<int:pk>/", views.cadre_detail, name="cadre_detail"),
+    path("cadres/<int:pk>/edit/", views.cadre_edit, name="cadre_edit"),
+    path("cadres/<int:pk>/trainings/", views.training_create, name="training_create"),
+]
