@@ -1,0 +1,235 @@
+"""Reading uploaded spreadsheets safely (SECURITY.md H1): the content decides the format, never the extension;
+zip bombs are refused from the archive's directory before anything is decompressed; formulas are read as their
+stored values (python-calamine never evaluates them); hidden sheets are skipped unless chosen by name.
+
+python-calamine reads .xlsx/.xlsm/.xls (4–6× openpyxl, PERFORMANCE.md); .csv is read by the csv module in
+UTF-8 (with or without BOM) or GB 18030."""
+
+from __future__ import annotations
+
+import codecs
+import csv
+import hashlib
+import io
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+import python_calamine
+from django.utils.translation import gettext as _
+
+from grassroots.core.errors import DomainError
+from grassroots.spreadsheets import rules
+
+
+class FileRejected(DomainError):
+    code = "spreadsheet_rejected"
+
+
+@dataclass(frozen=True)
+class SheetInfo:
+    name: str
+    visible: bool
+
+
+@dataclass
+class Table:
+    """A chosen sheet: its header and an iterator of (Excel row number, cells) after the header."""
+
+    sheet_name: str
+    header_index: int  # 0-based within the sheet's rows
+    header_row_number: int  # as Excel shows it (1-based)
+    header_cells: list[str]
+    mapping: dict[int, str]  # column index → field
+    total_rows: int  # data rows after the header (blank rows included)
+    rows: Iterator[tuple[int, list]]
+
+
+def file_digest(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        for block in iter(lambda: handle.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def sniff(path: Path, file_name: str) -> str:
+    """'xlsx', 'xls' or 'csv' from the first bytes; anything else (a renamed PDF or picture) is refused."""
+    size = path.stat().st_size
+    if size == 0:
+        raise FileRejected(_("文件是空的"))
+    if size > rules.MAX_FILE_BYTES:
+        raise FileRejected(_("文件太大（%(s).1f MB），上限为 %(m)d MB；请拆分后分批导入")
+                           % {"s": size / 1048576, "m": rules.MAX_FILE_BYTES // 1048576})
+    with open(path, "rb") as handle:
+        head = handle.read(8192)
+    if head.startswith(rules.ZIP_MAGIC):
+        _check_zip(path)
+        return "xlsx"
+    if head.startswith(rules.OLE2_MAGIC):
+        return "xls"
+    if file_name.lower().endswith(".csv") and _is_text(head):
+        return "csv"
+    if head.startswith(b"%PDF"):
+        raise FileRejected(_("该文件实际是PDF文档，不是Excel表格（改扩展名不能转换格式）；请上传 .xlsx、.xls 或 .csv 文件"))
+    raise FileRejected(_("文件内容不是Excel表格（.xlsx/.xls）或CSV文本；请在Excel中“另存为”.xlsx后再上传"))
+
+
+def _is_text(head: bytes) -> bool:
+    if b"\x00" in head:
+        return False
+    for encoding in ("utf-8-sig", "gb18030"):
+        try:
+            codecs.getincrementaldecoder(encoding)().decode(head, final=False)
+            return True
+        except UnicodeDecodeError:
+            continue
+    return False
+
+
+def _check_zip(path: Path) -> None:
+    """A zip bomb is refused from the central directory: total uncompressed size and per-entry ratio."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            entries = archive.infolist()
+    except (zipfile.BadZipFile, OSError) as exc:
+        raise FileRejected(_("文件已损坏，无法作为Excel表格打开")) from exc
+    names = {entry.filename for entry in entries}
+    if "[Content_Types].xml" not in names or not any(n.startswith("xl/") for n in names):
+        raise FileRejected(_("这是一个压缩包或其他Office文档，不是Excel表格；请上传 .xlsx 文件"))
+    total = 0
+    for entry in entries:
+        total += entry.file_size
+        ratio = entry.file_size / max(entry.compress_size, 1)
+        if entry.file_size > 1_000_000 and ratio > rules.MAX_COMPRESSION_RATIO:
+            raise FileRejected(_("文件解压后异常膨胀（压缩比超过%(r)d倍），疑似“压缩炸弹”，已拒绝") % {"r": rules.MAX_COMPRESSION_RATIO})
+    if total > rules.MAX_DECOMPRESSED_BYTES:
+        raise FileRejected(_("文件解压后超过 %(m)d MB，已拒绝；请拆分后分批导入") % {"m": rules.MAX_DECOMPRESSED_BYTES // 1048576})
+
+
+def _workbook(path: Path):
+    try:
+        return python_calamine.CalamineWorkbook.from_path(str(path))
+    except python_calamine.PasswordError as exc:
+        raise FileRejected(_("文件设置了打开密码；请取消密码后再上传")) from exc
+    except Exception as exc:  # calamine raises several kinds for damaged files
+        raise FileRejected(_("文件已损坏或格式无法识别，无法读取")) from exc
+
+
+def list_sheets(path: Path, fmt: str) -> list[SheetInfo]:
+    if fmt == "csv":
+        return [SheetInfo("CSV", True)]
+    book = _workbook(path)
+    try:
+        return [SheetInfo(m.name, m.visible == python_calamine.SheetVisibleEnum.Visible)
+                for m in book.sheets_metadata if m.typ == python_calamine.SheetTypeEnum.WorkSheet]
+    finally:
+        book.close()
+
+
+def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include_hidden: bool = False) -> Table:
+    """The sheet to import and its header. A named sheet is used even when hidden if include_hidden; otherwise
+    the first visible sheet whose header can be found."""
+    columns = rules.COLUMNS[kind]
+    if fmt == "csv":
+        return _table_from_rows("CSV", _csv_rows(path), _csv_count(path), (0, 0), columns, kind)
+    book = _workbook(path)
+    sheets = list_sheets(path, fmt)
+    if sheet_name:
+        chosen = [s for s in sheets if s.name == sheet_name]
+        if not chosen:
+            raise FileRejected(_("文件中没有名为“%(n)s”的工作表") % {"n": sheet_name})
+        if not chosen[0].visible and not include_hidden:
+            raise FileRejected(_("工作表“%(n)s”是隐藏的；如确需导入，请勾选“允许导入隐藏工作表”") % {"n": sheet_name})
+        candidates = chosen
+    else:
+        candidates = [s for s in sheets if s.visible]
+    if not candidates:
+        raise FileRejected(_("文件中没有可见的工作表"))
+    last_error = None
+    for sheet in candidates:
+        try:
+            data = book.get_sheet_by_name(sheet.name)
+        except Exception as exc:
+            raise FileRejected(_("工作表“%(n)s”无法读取") % {"n": sheet.name}) from exc
+        if data.width > rules.MAX_COLUMNS:
+            raise FileRejected(_("工作表“%(n)s”有%(w)d列，超过上限%(m)d列") % {"n": sheet.name, "w": data.width,
+                                                                      "m": rules.MAX_COLUMNS})
+        start = data.start or (0, 0)
+        try:
+            return _table_from_rows(sheet.name, iter(data.iter_rows()), data.height, start, columns, kind)
+        except FileRejected as exc:
+            if sheet_name:
+                raise
+            last_error = exc
+    raise last_error or FileRejected(_("找不到表头"))
+
+
+def _table_from_rows(name: str, rows: Iterator[list], height: int, start: tuple[int, int], columns, kind: str) -> Table:
+    head: list[list] = []
+    for _index in range(rules.HEADER_SCAN_ROWS):
+        try:
+            head.append(next(rows))
+        except StopIteration:
+            break
+    if not any(any(c not in ("", None) for c in row) for row in head):
+        raise FileRejected(_("工作表“%(n)s”是空的") % {"n": name})
+    found = rules.find_header(head, columns)
+    if found is None:
+        expected = "、".join(c.header for c in columns if c.required)
+        raise FileRejected(_("工作表“%(n)s”的前%(k)d行中找不到表头；表头应包含%(cols)s等列")
+                           % {"n": name, "k": rules.HEADER_SCAN_ROWS, "cols": expected})
+    header_index, mapping = found
+    missing = rules.missing_required(mapping, columns)
+    if missing:
+        raise FileRejected(_("工作表“%(n)s”缺少必需的列：%(cols)s") % {"n": name, "cols": "、".join(missing)})
+    total = max(0, height - header_index - 1)
+    limit = rules.MAX_DATA_ROWS[kind]
+    if total > limit:
+        raise FileRejected(_("工作表“%(n)s”有%(t)d行数据，超过单个文件上限%(m)d行；请拆分后分批导入")
+                           % {"n": name, "t": total, "m": limit})
+    header_cells = [rules.clean_text(c) for c in head[header_index]]
+    first_row = start[0] + 1
+
+    def data_rows():
+        for offset, cells in enumerate(head[header_index + 1:], header_index + 1):
+            yield first_row + offset, cells
+        for offset, cells in enumerate(rows, len(head)):
+            yield first_row + offset, cells
+
+    return Table(name, header_index, first_row + header_index, header_cells, mapping, total, data_rows())
+
+
+def _csv_text(path: Path) -> io.TextIOBase:
+    with open(path, "rb") as handle:
+        sample = handle.read(65536)
+    encoding = "utf-8-sig"
+    try:
+        sample.decode("utf-8-sig")
+    except UnicodeDecodeError as exc:
+        # A cut multi-byte character at the end of the sample is fine; anything else means GB 18030.
+        if exc.start < len(sample) - 4:
+            encoding = "gb18030"
+    return open(path, encoding=encoding, errors="replace", newline="")
+
+
+def _csv_rows(path: Path) -> Iterator[list]:
+    with _csv_text(path) as text:
+        try:
+            yield from csv.reader(text)
+        except csv.Error as exc:
+            raise FileRejected(_("CSV文件格式有误：%(e)s") % {"e": str(exc)[:100]}) from exc
+
+
+def _csv_count(path: Path) -> int:
+    with _csv_text(path) as text:
+        return sum(1 for _row in csv.reader(text))
+
+
+def cells_by_field(cells: list, mapping: dict[int, str]) -> dict[str, object]:
+    return {field: (cells[index] if index < len(cells) else None) for index, field in mapping.items()}
+
+
+def is_blank(cells: list) -> bool:
+    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)

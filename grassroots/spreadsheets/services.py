@@ -1,0 +1,968 @@
+"""Every write of the spreadsheets module: upload, background analysis (preview), commit, cancel, re-queue;
+background exports. Imports are keyed on the ID number's blind index (SECURITY.md E4): the same file twice
+changes nothing; a member the file places in another branch is moved (a transfer event), never doubled.
+
+Member rows are validated exactly as the member service does (members.services._clean, which calls
+members.rules.check_member and core.identity), and written set-based (core.bulk.bulk_insert, bulk_update) in
+one transaction per file: a killed worker leaves nothing, and the job (state `committing`) can be re-queued."""
+
+from __future__ import annotations
+
+import datetime as dt
+import hashlib
+import json
+import logging
+import uuid
+from collections import Counter
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.core.files.storage import FileSystemStorage
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from grassroots.access.scoping import can, require
+from grassroots.core import audit, crypto
+from grassroots.core.bulk import bulk_insert
+from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.history import plain
+from grassroots.core.identity import normalize_id_number, parse_id_number
+from grassroots.core.masking import mask_phone, mask_text
+from grassroots.core.models import AuditEvent, AuditOutcome
+from grassroots.core.paths import subtree_q
+from grassroots.members.choices import MemberState
+from grassroots.members.models import Member
+from grassroots.members.permissions import MemberPerm
+from grassroots.members.rules import name_initials
+from grassroots.members.services import _check_org, _clean, id_number_index, phone_index, secret_columns
+from grassroots.orgs.models import PATH_STEP, Organization
+from grassroots.spreadsheets import parsing, rules
+from grassroots.spreadsheets.choices import CommitMode, ExportState, ImportKind, JobState, RowOutcome
+from grassroots.spreadsheets.models import ExportJob, ImportJob, ImportRow
+from grassroots.spreadsheets.permissions import SpreadsheetPerm
+
+log = logging.getLogger(__name__)
+CHUNK_ROWS = 2000
+MEMBER_EXISTING_FIELDS = (
+    "id", "id_number_hash", "org_id", "org_path", "state", "version", "name", "gender", "ethnicity", "birth_date",
+    "education", "occupation", "joined_on", "confirmed_on", "status", "is_mobile", "is_unreachable",
+    "household_plaque", "household_hub", "notes", "phone_enc", "phone_hash", "phone_masked", "address_enc",
+    "address_masked", "name_initials", "posts", "party_group_id",
+)
+UPDATE_FIELDS = (*rules.MEMBER_PLAIN_FIELDS, "name_initials", "phone_enc", "phone_hash", "phone_masked",
+                 "address_enc", "address_masked", "updated_at", "version")
+FIELD_LABELS = {c.field: c.header for c in rules.MEMBER_COLUMNS} | {"phone": "联系电话", "address": "家庭住址"}
+
+
+class ImportErrors:
+    WRONG_STATE = "spreadsheet_job_wrong_state"
+    HAS_REJECTED = "spreadsheet_has_rejected_rows"
+    NOT_STALE = "spreadsheet_job_not_stale"
+    FILE_CHANGED = "spreadsheet_file_changed"
+
+
+# --- storage (outside the database, under var/) -------------------------------------------------------------
+
+
+def storage() -> FileSystemStorage:
+    root = getattr(settings, "SPREADSHEETS_ROOT", None) or Path(settings.VAR_DIR) / "spreadsheets"
+    return FileSystemStorage(location=str(root), file_permissions_mode=0o600, directory_permissions_mode=0o700)
+
+
+def stored_path(name: str) -> Path:
+    return Path(storage().path(name))
+
+
+def _delete_stored(*names: str) -> None:
+    store = storage()
+    for name in names:
+        if name:
+            store.delete(name)
+
+
+def _progress_name(job: ImportJob) -> str:
+    return f"imports/{job.pk}.progress"
+
+
+def write_progress(job: ImportJob, done: int) -> None:
+    """Progress of the commit phase, which runs inside one transaction: a small file beside the upload (a row
+    update would stay invisible until the commit, and SQLite allows one writer)."""
+    path = stored_path(_progress_name(job))
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(f"{done} {job.total_rows}")
+
+
+def read_progress(job: ImportJob) -> tuple[int, dt.datetime | None]:
+    path = stored_path(_progress_name(job))
+    try:
+        done = int(path.read_text().split()[0])
+        return done, dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
+    except (OSError, ValueError, IndexError):
+        return 0, None
+
+
+# --- upload -------------------------------------------------------------------------------------------------
+
+
+def import_upload(*, actor, org: Organization, kind: str, upload, sheet_name: str = "",
+                  include_hidden: bool = False) -> ImportJob:
+    """Store the file (chunked, hashed), check what it really is, create the job and queue its analysis.
+    A refused file is audited and deleted; the error names the reason in Chinese."""
+    require(actor, SpreadsheetPerm.IMPORT, org)
+    if kind not in ImportKind.values:
+        raise ValidationFailed({"kind": [_("请选择导入内容")]})
+    file_name = Path(getattr(upload, "name", "") or "upload").name[:200]
+    size = getattr(upload, "size", None)
+    if size is not None and size > rules.MAX_FILE_BYTES:
+        _refuse(actor, org, file_name, _("文件太大（%(s).1f MB），上限为 %(m)d MB；请拆分后分批导入")
+                % {"s": size / 1048576, "m": rules.MAX_FILE_BYTES // 1048576})
+    name = f"imports/{uuid.uuid4().hex}.upload"
+    path = stored_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    digest = hashlib.sha256()
+    written = 0
+    try:
+        with open(path, "wb") as out:
+            for block in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
+                written += len(block)
+                if written > rules.MAX_FILE_BYTES:
+                    raise parsing.FileRejected(_("文件太大，上限为 %(m)d MB；请拆分后分批导入")
+                                               % {"m": rules.MAX_FILE_BYTES // 1048576})
+                digest.update(block)
+                out.write(block)
+        fmt = parsing.sniff(path, file_name)
+        sheets = parsing.list_sheets(path, fmt)
+        chosen = [s for s in sheets if s.name == sheet_name]
+        if sheet_name and not chosen:
+            raise parsing.FileRejected(_("文件中没有名为“%(n)s”的工作表") % {"n": sheet_name})
+        if chosen and not chosen[0].visible and not include_hidden:
+            raise parsing.FileRejected(_("工作表“%(n)s”是隐藏的；如确需导入，请勾选“允许导入隐藏工作表”") % {"n": sheet_name})
+    except parsing.FileRejected as exc:
+        path.unlink(missing_ok=True)
+        _refuse(actor, org, file_name, str(exc.message))
+    except BaseException:
+        path.unlink(missing_ok=True)
+        raise
+    sha = digest.hexdigest()
+    with transaction.atomic():
+        job = ImportJob.objects.create(
+            kind=kind, org=org, org_path=org.path, file_name=file_name, file_sha256=sha, file_size=written,
+            file_format=fmt, stored_name=name, sheet_name=sheet_name, include_hidden=include_hidden,
+            created_by=actor, heartbeat_at=timezone.now(),
+        )
+        audit.record(actor=actor, verb="spreadsheets.import.upload", target=job, org_path=org.path,
+                     changes={"file_name": file_name, "sha256": sha, "size": written, "kind": kind})
+        transaction.on_commit(lambda: _enqueue_analyze(job.pk))
+    return job
+
+
+def _refuse(actor, org, file_name: str, message: str):
+    with transaction.atomic():
+        audit.record(actor=actor, verb="spreadsheets.import.upload", org_path=org.path, outcome=AuditOutcome.FAILURE,
+                     changes={"file_name": file_name}, reason=message)
+    raise parsing.FileRejected(message, field="file")
+
+
+def _enqueue_analyze(job_id: int) -> None:
+    from grassroots.spreadsheets.tasks import import_analyze_task
+
+    import_analyze_task.enqueue(job_id)
+
+
+def _enqueue_commit(job_id: int) -> None:
+    from grassroots.spreadsheets.tasks import import_commit_task
+
+    import_commit_task.enqueue(job_id)
+
+
+def same_file_imports(job: ImportJob):
+    """Earlier committed imports of the same file (same SHA-256) into the same organization."""
+    return ImportJob.objects.filter(file_sha256=job.file_sha256, org=job.org, state=JobState.COMMITTED).exclude(pk=job.pk)
+
+
+# --- the row engines ----------------------------------------------------------------------------------------
+
+
+@dataclass
+class RowResult:
+    row_number: int
+    outcome: str
+    label: str = ""
+    errors: list = field(default_factory=list)  # [{"column": header, "message": reason}]
+    changes: dict = field(default_factory=dict)
+    target_id: int | None = None
+
+
+class _Abort(Exception):
+    """Rolls the commit transaction back."""
+
+
+class _DryRun(Exception):
+    """Rolls a dry run (the organization preview) back."""
+
+
+def _error(kind: str, field_name: str, message) -> dict:
+    return {"column": rules.header_of(kind, field_name), "message": str(message)}
+
+
+class OrgIndex:
+    """The organizations of the job's subtree, by normalized full name and by code."""
+
+    def __init__(self, root: Organization):
+        self.root = root
+        self.by_name: dict[str, list[Organization]] = {}
+        self.by_code: dict[str, Organization] = {}
+        self.by_id: dict[int, Organization] = {}
+        for org in Organization.objects.filter(subtree_q("path", root.path)).order_by("path"):
+            self.add(org)
+
+    def add(self, org: Organization) -> None:
+        self.by_name.setdefault(rules.key_text(org.name), []).append(org)
+        self.by_id[org.pk] = org
+        if org.code:
+            self.by_code[org.code] = org
+
+    def resolve(self, name: str | None, code: str | None, kind: str) -> tuple[Organization | None, dict | None]:
+        if code:
+            org = self.by_code.get(code)
+            if org is None:
+                return None, _error(kind, "org_code", _("党组织代码“%(c)s”不在本次导入范围（%(r)s及其下级）内")
+                                    % {"c": code, "r": self.root.name})
+            return org, None
+        if not name:
+            return None, None
+        found = self.by_name.get(rules.key_text(name), [])
+        if len(found) > 1:
+            return None, _error(kind, "org", _("“%(n)s”有%(k)d个同名组织，请增加“党组织代码”列区分")
+                                % {"n": name, "k": len(found)})
+        if not found:
+            return None, _error(kind, "org", _("党组织“%(n)s”不在本次导入范围（%(r)s及其下级）内，或名称与系统中的全称不一致")
+                                % {"n": name, "r": self.root.name})
+        return found[0], None
+
+
+class MemberImport:
+    """Member rows: read → validate (the member service's own rules) → classify against the roster → (write)."""
+
+    kind = ImportKind.MEMBERS
+
+    def __init__(self, job: ImportJob, actor, *, write: bool, skip_rows: frozenset = frozenset(),
+                 today: dt.date | None = None):
+        self.job, self.actor, self.write, self.skip_rows = job, actor, write, skip_rows
+        self.today = today or timezone.localdate()
+        self.orgs = OrgIndex(job.org)
+        # ID hash → (row, branch id, outcome, label) of its first row: small tuples, 100 k of them fit easily.
+        self.seen: dict[str, tuple[int, int | None, str, str]] = {}
+        self.counts: Counter = Counter()
+        self.written: Counter = Counter()
+        self.perm_cache: dict[tuple[str, str], bool] = {}
+        self.now = timezone.now()
+        self.reason = _("表格导入：%(f)s") % {"f": job.file_name}
+        self.late_rejections: list[RowResult] = []
+
+    def _can(self, perm: str, path: str) -> bool:
+        key = (perm, path)
+        if key not in self.perm_cache:
+            self.perm_cache[key] = can(self.actor, perm, path)
+        return self.perm_cache[key]
+
+    def process(self, chunk: list[tuple[int, dict]]) -> list[RowResult]:
+        prepared = []
+        hashes = set()
+        for row_number, cells in chunk:
+            values, cell_errors = rules.read_member_row(cells)
+            number = normalize_id_number(values.get("id_number", ""))
+            number_hash = id_number_index(number) if len(number) == 18 else None
+            if number_hash:
+                hashes.add(number_hash)
+            prepared.append((row_number, values, cell_errors, number_hash))
+        existing_qs = Member.objects.filter(id_number_hash__in=hashes)
+        if self.write:
+            existing_qs = existing_qs.select_for_update()
+        existing = {row["id_number_hash"]: row for row in existing_qs.values(*MEMBER_EXISTING_FIELDS)}
+        visible = set(Member.objects.filter(id_number_hash__in=hashes).visible_to(self.actor, MemberPerm.VIEW)
+                      .values_list("id_number_hash", flat=True)) if existing else set()
+        results, inserts, updates, moves, history = [], [], [], [], []
+        for row_number, values, cell_errors, number_hash in prepared:
+            result, plan = self._row(row_number, values, cell_errors, number_hash, existing, visible)
+            results.append(result)
+            if row_number in self.skip_rows and result.outcome != RowOutcome.REJECTED:
+                result.outcome, result.changes = RowOutcome.REJECTED, {}
+                result.errors = [{"column": "", "message": str(_("预览时有错误，按“只导入正确的行”跳过"))}]
+                first = self.seen.get(number_hash)
+                if first is not None and first[0] == row_number:
+                    self.seen[number_hash] = (row_number, first[1], RowOutcome.REJECTED, first[3])
+            self.counts[result.outcome] += 1
+            if plan is None or row_number in self.skip_rows:
+                continue
+            action, payload = plan
+            if action == "insert":
+                inserts.append(payload)
+            elif action == "update":
+                updates.append(payload)
+                history.append(self._history(payload, result))
+            if action == "update" and payload.get("_move_to") is not None:
+                moves.append(payload)
+        if self.write:
+            self._flush(inserts, updates, moves, history)
+        return results
+
+    def _row(self, row_number, values, cell_errors, number_hash, existing, visible):
+        kind = self.kind
+        label = values.get("name", "")
+        errors = [_error(kind, f, m) for f, m in cell_errors.items()]
+        org, org_error = self.orgs.resolve(values.get("org"), values.get("org_code"), kind)
+        if org_error:
+            errors.append(org_error)
+        current = existing.get(number_hash) if number_hash else None
+        if org is None and not org_error:
+            if current is not None:
+                org = self.orgs.by_id.get(current["org_id"])
+            if org is None:
+                if self.job.org.is_branch:
+                    org = self.job.org
+                else:
+                    errors.append(_error(kind, "org", _("请填写所在党支部（导入到%(r)s时每行须写明党支部）")
+                                         % {"r": self.job.org.name}))
+        if current is not None and number_hash not in visible:
+            errors.append(_error(kind, "id_number", _("无法使用该身份证号登记，请联系上级组织部门核实")))
+            return self._reject(row_number, label, errors), None
+        if current is not None and current["state"] != MemberState.ACTIVE:
+            errors.append(_error(kind, "id_number", _("该党员已出党或转出，不在册，不能通过导入修改")))
+            return self._reject(row_number, label, errors), None
+        merged = self._merged(values, current, org)
+        try:
+            cleaned = _clean(merged, self.today)
+        except ValidationFailed as exc:
+            errors += [_error(kind, f, m) for f, messages in exc.errors.items() for m in messages if f not in cell_errors]
+            cleaned = None
+        if org is not None and (current is None or org.pk != current["org_id"]):
+            try:
+                _check_org(org)
+            except ValidationFailed as exc:
+                errors += [_error(kind, "org", m) for messages in exc.errors.values() for m in messages]
+        if current is None:
+            for required in ("education", "occupation", "joined_on"):
+                if required not in values and required not in cell_errors and not any(
+                        e["column"] == rules.header_of(kind, required) for e in errors):
+                    errors.append(_error(kind, required, _("新登记的党员须填写%(h)s") % {"h": rules.header_of(kind, required)}))
+        if org is not None and not errors:
+            if current is None and not self._can(MemberPerm.CREATE, org.path):
+                errors.append(_error(kind, "org", _("您没有在“%(o)s”登记党员的权限") % {"o": org.name}))
+            elif current is not None and not (self._can(MemberPerm.CHANGE, current["org_path"])
+                                              and self._can(MemberPerm.CHANGE, org.path)):
+                errors.append(_error(kind, "org", _("您没有修改该党员信息的权限")))
+        if errors or cleaned is None:
+            return self._reject(row_number, label, errors), None
+        duplicate = self._duplicate(row_number, number_hash, org.pk)
+        if duplicate:
+            return self._reject(row_number, label, [duplicate]), None
+        if current is None:
+            result = RowResult(row_number, RowOutcome.NEW, label)
+            self.seen[number_hash] = (row_number, org.pk, result.outcome, label)
+            return result, (("insert", self._insert_row(cleaned, values, org)) if self.write else None)
+        changes, payload = self._compare(cleaned, values, current, org)
+        outcome = RowOutcome.CHANGED if changes else RowOutcome.UNCHANGED
+        result = RowResult(row_number, outcome, label, changes=changes, target_id=current["id"])
+        self.seen[number_hash] = (row_number, org.pk, result.outcome, label)
+        return result, (("update", payload) if changes else None)
+
+    def _reject(self, row_number, label, errors) -> RowResult:
+        return RowResult(row_number, RowOutcome.REJECTED, label, errors=errors)
+
+    def _duplicate(self, row_number: int, number_hash: str, org_id: int) -> dict | None:
+        """The same person twice in one file. In the same branch the later row is refused as a repeat; in
+        different branches both rows are refused (the file contradicts itself)."""
+        earlier = self.seen.get(number_hash)
+        if earlier is None:
+            return None
+        first_row, first_org, first_outcome, first_label = earlier
+        if first_org == org_id:
+            return _error(self.kind, "id_number", _("与第%(r)d行是同一人（身份证号相同），重复的行不导入") % {"r": first_row})
+        message = _("同一身份证号在第%(a)d行和第%(b)d行出现，且所在党支部不同；请核实后只保留一行") % {"a": first_row, "b": row_number}
+        if first_outcome != RowOutcome.REJECTED:
+            self.counts[first_outcome] -= 1
+            self.counts[RowOutcome.REJECTED] += 1
+            self.seen[number_hash] = (first_row, first_org, RowOutcome.REJECTED, first_label)
+            self.late_rejections.append(RowResult(first_row, RowOutcome.REJECTED, first_label,
+                                                  errors=[_error(self.kind, "id_number", message)]))
+        return _error(self.kind, "id_number", message)
+
+    def _merged(self, values: dict, current: dict | None, org) -> dict:
+        merged = {key: values[key] for key in (*rules.MEMBER_PLAIN_FIELDS, "id_number", "phone", "address")
+                  if key in values}
+        if current is not None:
+            merged = {**{key: current[key] for key in rules.MEMBER_PLAIN_FIELDS}, **merged}
+        elif "status" not in merged:
+            merged["status"] = rules.infer_status(values)
+        merged["org"] = org
+        merged.setdefault("id_number", "")
+        return merged
+
+    def _insert_row(self, cleaned: dict, values: dict, org: Organization) -> dict:
+        info = parse_id_number(cleaned["id_number"], today=self.today)
+        row = {
+            "org_id": org.pk, "org_path": org.path, "tenant": org.path[:PATH_STEP], "user_id": None,
+            "name": cleaned["name"], "name_initials": name_initials(cleaned["name"]),
+            "gender": values.get("gender") or info.gender, "ethnicity": values.get("ethnicity") or "汉族",
+            "birth_date": values.get("birth_date") or info.birth_date, "education": values["education"],
+            "occupation": values["occupation"], "joined_on": values["joined_on"],
+            "confirmed_on": values.get("confirmed_on"), "status": cleaned["status"], "party_group_id": None,
+            "posts": [], "notes": values.get("notes", ""), "state": MemberState.ACTIVE, "left_on": None,
+            "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor.pk, "version": 1,
+            **{flag: values.get(flag, False) for flag in rules.FLAG_FIELDS},
+        }
+        if self.write:
+            row.update(secret_columns(cleaned))
+        return row
+
+    def _compare(self, cleaned: dict, values: dict, current: dict, org: Organization) -> tuple[dict, dict]:
+        changes: dict = {}
+        update = {key: current[key] for key in UPDATE_FIELDS if key in current}
+        for key in rules.MEMBER_PLAIN_FIELDS:
+            if key in values:
+                new = cleaned[key]
+                if new != current[key]:
+                    changes[key] = [plain(current[key]), plain(new)]
+                    update[key] = new
+        if "phone" in values and cleaned.get("phone") and phone_index(cleaned["phone"]) != current["phone_hash"]:
+            changes["phone"] = [current["phone_masked"], mask_phone(cleaned["phone"])]
+            update.update(phone_enc=crypto.encrypt(cleaned["phone"]), phone_hash=phone_index(cleaned["phone"]),
+                          phone_masked=mask_phone(cleaned["phone"]))
+        if "address" in values and cleaned.get("address"):
+            if cleaned["address"] != crypto.decrypt(current["address_enc"]):
+                changes["address"] = [current["address_masked"], mask_text(cleaned["address"])]
+                update.update(address_enc=crypto.encrypt(cleaned["address"]), address_masked=mask_text(cleaned["address"]))
+        if "name" in changes:
+            update["name_initials"] = name_initials(update["name"])
+        fields_changed = list(changes)
+        move_to = None
+        if org.pk != current["org_id"]:
+            old = self.orgs.by_id.get(current["org_id"]) or Organization.objects.get(pk=current["org_id"])
+            changes["org"] = [old.name, org.name]
+            move_to = org
+        update.update(id=current["id"], version=current["version"], _move_to=move_to, _label=current["name"],
+                      _org_path=org.path, _fields_changed=fields_changed)
+        return changes, update
+
+    def _history(self, payload: dict, result: RowResult) -> dict:
+        return {
+            "occurred_at": self.now, "actor_id": self.actor.pk, "actor_name": self.actor.get_username(),
+            "actor_roles": "", "ip": None, "verb": "members.member.update", "outcome": AuditOutcome.SUCCESS,
+            "target_type": Member._meta.label_lower, "target_id": payload["id"], "target_label": payload["_label"][:200],
+            "org_path": payload["_org_path"], "changes": {k: v for k, v in result.changes.items() if k != "org"},
+            "reason": self.reason[:500],
+        }
+
+    def _flush(self, inserts: list, updates: list, moves: list, history: list) -> None:
+        if inserts:
+            insert_rows(Member, inserts)
+            self.written["created"] += len(inserts)
+        for payload in moves:
+            member = Member.objects.select_related("org").get(pk=payload["id"])
+            _move_member(actor=self.actor, member=member, to_org=payload["_move_to"], on=self.today, reason=self.reason)
+            self.written["moved"] += 1
+        objects = []
+        for payload in (p for p in updates if p["_fields_changed"]):
+            fields = {k: v for k, v in payload.items() if not k.startswith("_") and k in UPDATE_FIELDS}
+            fields.update(updated_at=self.now, version=F("version") + 1)
+            objects.append(Member(pk=payload["id"], **fields))
+        if objects:
+            Member.objects.bulk_update(objects, UPDATE_FIELDS, batch_size=500)
+            self.written["updated"] += len(objects)
+        history = [h for h in history if h["changes"]]
+        if history:
+            insert_rows(AuditEvent, history)
+
+
+def insert_rows(model, rows: list[dict]) -> int:
+    """Set-based insert: core.bulk.bulk_insert (COPY) on PostgreSQL; on SQLite one executemany with the
+    columns adapted once per field, since bulk_create's per-value preparation costs more than the validation
+    itself at 100 k rows (a candidate for core/bulk.py)."""
+    if not rows or connection.vendor == "postgresql":
+        return bulk_insert(model, rows)
+    names = list(rows[0])
+    fields = [model._meta.get_field(name) for name in names]
+    ops = connection.ops
+    adapters = []
+    for item in fields:
+        internal = item.get_internal_type()
+        if internal == "DateTimeField":
+            adapters.append(ops.adapt_datetimefield_value)
+        elif internal == "DateField":
+            adapters.append(ops.adapt_datefield_value)
+        elif internal == "JSONField":
+            adapters.append(lambda value: json.dumps(value, ensure_ascii=False))
+        elif internal == "BooleanField":
+            adapters.append(lambda value: None if value is None else bool(value))
+        else:
+            adapters.append(None)
+    columns = ", ".join(ops.quote_name(item.column) for item in fields)
+    # Identifiers come from the model's own metadata, quoted; values are bound parameters.
+    sql = f"INSERT INTO {ops.quote_name(model._meta.db_table)} ({columns}) VALUES ({', '.join(['%s'] * len(names))})"  # noqa: S608
+    values = [[value if adapt is None or value is None else adapt(value) for value, adapt in
+               zip((row[name] for name in names), adapters, strict=True)] for row in rows]
+    with connection.cursor() as cursor:
+        cursor.executemany(sql, values)
+    return len(rows)
+
+
+def _move_member(*, actor, member: Member, to_org: Organization, on: dt.date, reason: str) -> Member:
+    """A member the file places in another branch: a completed transfer event (lifecycle), not a second
+    member; the importing user must hold the transfer permission on both sides."""
+    from grassroots.lifecycle.services import transfer_direct
+
+    transfer_direct(actor=actor, member=member, to_org=to_org, on=on, reason=reason, source="import")
+    member.refresh_from_db()
+    return member
+
+
+class OrgImport:
+    """Organization rows, through the orgs services themselves (org_create / org_update), row by row (a county
+    file holds hundreds of rows, not a hundred thousand); the preview is the same run rolled back."""
+
+    kind = ImportKind.ORGS
+
+    def __init__(self, job: ImportJob, actor, *, write: bool, skip_rows: frozenset = frozenset(),
+                 today: dt.date | None = None):
+        self.job, self.actor, self.write, self.skip_rows = job, actor, write, skip_rows
+        self.orgs = OrgIndex(job.org)
+        self.counts: Counter = Counter()
+        self.written: Counter = Counter()
+        self.late_rejections: list = []
+
+    def process(self, chunk: list[tuple[int, dict]]) -> list[RowResult]:
+        from grassroots.orgs.services import org_create, org_update
+
+        results = []
+        for row_number, cells in chunk:
+            values, cell_errors = rules.read_org_row(cells)
+            label = values.get("name", "")
+            errors = [_error(self.kind, f, m) for f, m in cell_errors.items()]
+            if not label:
+                errors.append(_error(self.kind, "name", _("请填写党组织名称")))
+            existing = None
+            if label and not errors:
+                existing = self.orgs.by_code.get(values["code"]) if values.get("code") else None
+                found = self.orgs.by_name.get(rules.key_text(label), []) if existing is None else []
+                if len(found) > 1:
+                    errors.append(_error(self.kind, "name", _("“%(n)s”有%(k)d个同名组织，请增加“党组织代码”列区分")
+                                         % {"n": label, "k": len(found)}))
+                elif found:
+                    existing = found[0]
+            parent = None
+            if "parent" in values and not errors:
+                parent, parent_error = self.orgs.resolve(values["parent"], None, self.kind)
+                if parent_error:
+                    parent_error["column"] = rules.header_of(self.kind, "parent")
+                    errors.append(parent_error)
+            if row_number in self.skip_rows:
+                errors = errors or [{"column": "", "message": str(_("预览时有错误，按“只导入正确的行”跳过"))}]
+            if errors:
+                results.append(RowResult(row_number, RowOutcome.REJECTED, label, errors=errors))
+                self.counts[RowOutcome.REJECTED] += 1
+                continue
+            fields = {k: v for k, v in values.items() if k in rules.ORG_FIELDS and k != "name"}
+            try:
+                with transaction.atomic():
+                    if existing is None:
+                        target_parent = parent or self.job.org
+                        org = org_create(actor=self.actor, parent=target_parent, name=label, **fields)
+                        self.orgs.add(org)
+                        result = RowResult(row_number, RowOutcome.NEW, label, target_id=org.pk)
+                        self.written["created"] += 1
+                    else:
+                        if parent is not None and parent.pk != existing.parent_id:
+                            raise ValidationFailed({"parent": [_("导入不能移动已有组织；请在组织树中使用“移动”")]})
+                        updates = {k: v for k, v in fields.items() if getattr(existing, k) != v}
+                        if values.get("code") and rules.key_text(label) != rules.key_text(existing.name):
+                            updates["name"] = label  # matched by code: the file renames it
+                        changes = {k: [plain(getattr(existing, k)), plain(v)] for k, v in updates.items()}
+                        if updates:
+                            org_update(actor=self.actor, org=existing, version=existing.version, **updates)
+                            self.written["updated"] += 1
+                        result = RowResult(row_number, RowOutcome.CHANGED if changes else RowOutcome.UNCHANGED,
+                                           label, changes=changes, target_id=existing.pk)
+            except DomainError as exc:
+                messages = exc.errors if isinstance(exc, ValidationFailed) else {exc.field or "name": [str(exc.message)]}
+                if exc.code == "forbidden":
+                    messages = {"parent": [_("您没有在该上级组织下新建或修改组织的权限")]}
+                result = RowResult(row_number, RowOutcome.REJECTED, label,
+                                   errors=[_error(self.kind, f, m) for f, ms in messages.items() for m in ms])
+            results.append(result)
+            self.counts[result.outcome] += 1
+        return results
+
+
+ENGINES = {ImportKind.MEMBERS: MemberImport, ImportKind.ORGS: OrgImport}
+
+
+def _engine(job: ImportJob, actor, *, write: bool, skip_rows=frozenset()):
+    engine = ENGINES[job.kind](job, actor, write=write, skip_rows=skip_rows)
+    engine.late_rejections = []
+    return engine
+
+
+def _chunks(table: parsing.Table):
+    chunk = []
+    for row_number, cells in table.rows:
+        if parsing.is_blank(cells):
+            continue
+        chunk.append((row_number, parsing.cells_by_field(cells, table.mapping)))
+        if len(chunk) >= CHUNK_ROWS:
+            yield chunk
+            chunk = []
+    if chunk:
+        yield chunk
+
+
+def _open(job: ImportJob) -> parsing.Table:
+    path = stored_path(job.stored_name)
+    if not job.stored_name or not path.exists():
+        raise parsing.FileRejected(_("上传的文件已不在服务器上，请重新上传"))
+    if parsing.file_digest(path) != job.file_sha256:
+        raise DomainError(_("服务器上的文件与上传时不一致（SHA-256不同），请重新上传"), code=ImportErrors.FILE_CHANGED)
+    return parsing.open_table(path, job.file_format, job.kind, sheet_name=job.sheet_name,
+                              include_hidden=job.include_hidden)
+
+
+def _row_records(job: ImportJob, results: list[RowResult]) -> list[ImportRow]:
+    return [ImportRow(job=job, row_number=r.row_number, outcome=r.outcome, label=r.label[:120], errors=r.errors,
+                      changes=r.changes, target_id=r.target_id)
+            for r in results if r.outcome in (RowOutcome.REJECTED, RowOutcome.CHANGED)]
+
+
+# --- analysis (the preview) ---------------------------------------------------------------------------------
+
+
+def import_analyze(job_id: int) -> ImportJob | None:
+    """The background parse and check. Idempotent: a re-run starts the preview over."""
+    job = ImportJob.objects.select_related("org", "created_by").filter(pk=job_id).first()
+    if job is None or job.state not in (JobState.QUEUED, JobState.ANALYZING):
+        return job
+    ImportRow.objects.filter(job=job).delete()
+    ImportJob.objects.filter(pk=job.pk).update(state=JobState.ANALYZING, rows_done=0, heartbeat_at=timezone.now(),
+                                               message="")
+    try:
+        table = _open(job)
+        ImportJob.objects.filter(pk=job.pk).update(
+            sheet_name=table.sheet_name, header_row=table.header_row_number, total_rows=table.total_rows,
+            columns={table.header_cells[i] if i < len(table.header_cells) else str(i): f
+                     for i, f in table.mapping.items()},
+        )
+        job.refresh_from_db()
+        engine = _engine(job, job.created_by, write=False)
+        if job.kind == ImportKind.ORGS:
+            results = _dry_run(engine, table)
+            ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
+            done = len(results)
+        else:
+            done = 0
+            for chunk in _chunks(table):
+                results = engine.process(chunk)
+                ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
+                done = chunk[-1][0] - table.header_row_number
+                ImportJob.objects.filter(pk=job.pk).update(rows_done=min(done, table.total_rows),
+                                                           heartbeat_at=timezone.now())
+            for late in engine.late_rejections:  # an earlier row contradicted by a later one
+                ImportRow.objects.update_or_create(
+                    job=job, row_number=late.row_number,
+                    defaults={"outcome": RowOutcome.REJECTED, "label": late.label[:120], "errors": late.errors,
+                              "changes": {}, "target_id": None})
+        counts = engine.counts
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=JobState.PREVIEW, rows_done=table.total_rows, count_new=counts[RowOutcome.NEW],
+            count_changed=counts[RowOutcome.CHANGED], count_unchanged=counts[RowOutcome.UNCHANGED],
+            count_rejected=counts[RowOutcome.REJECTED], heartbeat_at=timezone.now(),
+        )
+        job.refresh_from_db()
+        if job.count_rejected:
+            _write_error_report(job)
+    except DomainError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, message=str(exc.message)[:500])
+    except Exception:
+        log.exception("import analysis of job %s failed", job_id)
+        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED,
+                                                   message=_("处理文件时出错，已记录；请检查文件后重新上传"))
+    job.refresh_from_db()
+    return job
+
+
+def _dry_run(engine, table) -> list[RowResult]:
+    results: list[RowResult] = []
+    try:
+        with transaction.atomic():
+            for chunk in _chunks(table):
+                results += engine.process(chunk)
+            raise _DryRun()
+    except _DryRun:
+        pass
+    return results
+
+
+def _write_error_report(job: ImportJob) -> None:
+    """The rejected rows as the user wrote them, plus a column with the reasons: fix and upload again."""
+    from grassroots.spreadsheets.exports import ExportColumn, write_xlsx
+
+    reasons = {}
+    for row_number, errors in ImportRow.objects.filter(job=job, outcome=RowOutcome.REJECTED).values_list(
+            "row_number", "errors").iterator():
+        reasons[row_number] = "；".join(f"{e['column']}：{e['message']}" for e in errors) or _("有错误")
+    table = _open(job)
+    width = max(table.mapping) + 1 if table.mapping else len(table.header_cells)
+    headers = [*table.header_cells[:width], *[""] * (width - len(table.header_cells[:width]))]
+    columns = (*tuple(ExportColumn(h or "", 14) for h in headers), ExportColumn(_("错误原因"), 50), ExportColumn(_("原行号"), 8))
+
+    def rows():
+        for row_number, cells in table.rows:
+            if row_number in reasons:
+                cells = list(cells[:width]) + [None] * (width - len(cells[:width]))
+                yield [*(_report_value(c) for c in cells), reasons[row_number], row_number]
+
+    name = f"imports/{job.pk}-errors.xlsx"
+    path = stored_path(name)
+    write_xlsx(path, rows(), columns=columns, sheet_name=_("错误行"), title=_("导入错误报告：%(f)s") % {"f": job.file_name},
+               watermark=_("共%(n)d行有错误；改正后可直接上传本文件重新导入") % {"n": len(reasons)})
+    ImportJob.objects.filter(pk=job.pk).update(report_name=name)
+
+
+def _report_value(value):
+    if isinstance(value, dt.timedelta | dt.time):
+        return str(value)
+    return value
+
+
+# --- commit -------------------------------------------------------------------------------------------------
+
+
+def import_commit(*, actor, job: ImportJob, mode: str) -> ImportJob:
+    """Queue the commit of a previewed job: all rows (refused when any row is rejected) or the valid rows."""
+    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
+    if mode not in CommitMode.values:
+        raise ValidationFailed({"mode": [_("请选择导入方式")]})
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state != JobState.PREVIEW:
+            raise DomainError(_("该导入任务当前状态为“%(s)s”，不能提交") % {"s": locked.get_state_display()},
+                              code=ImportErrors.WRONG_STATE)
+        if mode == CommitMode.ALL and locked.count_rejected:
+            raise DomainError(_("有%(n)d行存在错误，不能全部导入；请改正后重新上传，或选择“只导入正确的行”")
+                              % {"n": locked.count_rejected}, code=ImportErrors.HAS_REJECTED, field="mode")
+        ImportJob.objects.filter(pk=job.pk).update(state=JobState.COMMITTING, commit_mode=mode, committed_by=actor,
+                                                   heartbeat_at=timezone.now(), rows_done=0, message="")
+        audit.record(actor=actor, verb="spreadsheets.import.commit_requested", target=locked, org_path=locked.org_path,
+                     changes={"mode": mode})
+        transaction.on_commit(lambda: _enqueue_commit(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def import_commit_run(job_id: int) -> ImportJob | None:
+    """The background commit: one transaction for the whole file, the job's new state inside it. A worker
+    killed midway leaves no rows and the job `committing`, which may be re-queued."""
+    job = ImportJob.objects.select_related("org", "committed_by", "created_by").filter(pk=job_id).first()
+    if job is None or job.state != JobState.COMMITTING:
+        return job
+    actor = job.committed_by or job.created_by
+    skip = frozenset()
+    if job.commit_mode == CommitMode.VALID_ONLY:
+        skip = frozenset(ImportRow.objects.filter(job=job, outcome=RowOutcome.REJECTED).values_list("row_number", flat=True))
+    try:
+        table = _open(job)
+        with transaction.atomic():
+            engine = _engine(job, actor, write=True, skip_rows=skip)
+            done = 0
+            for chunk in _chunks(table):
+                results = engine.process(chunk)
+                fresh = [r for r in results if r.outcome == RowOutcome.REJECTED and r.row_number not in skip]
+                if fresh and job.commit_mode == CommitMode.ALL:
+                    raise _Abort(fresh)
+                done = chunk[-1][0] - table.header_row_number
+                write_progress(job, min(done, table.total_rows))
+            if engine.late_rejections and job.commit_mode == CommitMode.ALL:
+                raise _Abort(engine.late_rejections)
+            counts = engine.counts
+            written = dict(engine.written)
+            summary = {
+                "file_name": job.file_name, "sha256": job.file_sha256, "mode": job.commit_mode, "kind": job.kind,
+                "new": counts[RowOutcome.NEW], "changed": counts[RowOutcome.CHANGED],
+                "unchanged": counts[RowOutcome.UNCHANGED], "rejected": counts[RowOutcome.REJECTED], "written": written,
+            }
+            ImportJob.objects.filter(pk=job.pk).update(
+                state=JobState.COMMITTED, committed_at=timezone.now(), written=written, rows_done=table.total_rows,
+                count_new=counts[RowOutcome.NEW], count_changed=counts[RowOutcome.CHANGED],
+                count_unchanged=counts[RowOutcome.UNCHANGED], count_rejected=counts[RowOutcome.REJECTED],
+            )
+            audit.record(actor=actor, verb="spreadsheets.import.commit", target=job, org_path=job.org_path,
+                         changes=summary)
+            if written.get("created") or written.get("updated") or written.get("moved"):
+                tenant = job.org_path[:PATH_STEP]
+                transaction.on_commit(lambda: _mark_stale(tenant))
+            transaction.on_commit(lambda: _delete_stored(job.stored_name, _progress_name(job)))
+    except _Abort as abort:
+        rows = abort.args[0]
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=JobState.PREVIEW,
+            message=_("提交时发现%(n)d行不能导入（第%(r)s行等，数据可能已被他人修改），未写入任何数据；请重新上传校验")
+            % {"n": len(rows), "r": "、".join(str(r.row_number) for r in rows[:5])})
+    except DomainError as exc:
+        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, message=str(exc.message)[:500])
+    except Exception:
+        log.exception("import commit of job %s failed", job_id)
+        ImportJob.objects.filter(pk=job.pk).update(
+            state=JobState.FAILED, message=_("写入时出错，已全部撤销，未写入任何数据；可重新排队"))
+    job.refresh_from_db()
+    return job
+
+
+def _mark_stale(tenant: str) -> None:
+    from grassroots.dashboards.tasks import mark_stale
+
+    mark_stale(tenant)
+
+
+# --- cancel, re-queue ---------------------------------------------------------------------------------------
+
+
+def import_cancel(*, actor, job: ImportJob) -> ImportJob:
+    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        if locked.state not in (JobState.PREVIEW, JobState.FAILED, JobState.QUEUED):
+            raise DomainError(_("该导入任务当前状态为“%(s)s”，不能取消") % {"s": locked.get_state_display()},
+                              code=ImportErrors.WRONG_STATE)
+        ImportJob.objects.filter(pk=job.pk).update(state=JobState.CANCELLED)
+        audit.record(actor=actor, verb="spreadsheets.import.cancel", target=locked, org_path=locked.org_path)
+        transaction.on_commit(lambda: _delete_stored(locked.stored_name))
+    job.refresh_from_db()
+    return job
+
+
+def job_is_stale(job: ImportJob, now: dt.datetime | None = None) -> bool:
+    now = now or timezone.now()
+    beat = job.heartbeat_at
+    if job.state == JobState.COMMITTING:
+        _done, mtime = read_progress(job)
+        beat = max(filter(None, (beat, mtime)), default=None)
+    return beat is None or now - beat > rules.STALE_AFTER
+
+
+def import_requeue(*, actor, job: ImportJob, now: dt.datetime | None = None) -> ImportJob:
+    """A job whose worker died (no progress for STALE_AFTER) or that failed for a server-side reason is queued
+    again; the commit transaction of a killed worker has left nothing behind."""
+    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
+    with transaction.atomic():
+        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
+        resumable = (locked.state in (JobState.QUEUED, JobState.ANALYZING, JobState.COMMITTING)
+                     and job_is_stale(locked, now)) or (locked.state == JobState.FAILED and locked.stored_name
+                                                        and stored_path(locked.stored_name).exists())
+        if not resumable:
+            raise DomainError(_("该任务仍在处理中或无法重新排队"), code=ImportErrors.NOT_STALE)
+        committing = locked.state == JobState.COMMITTING or (locked.state == JobState.FAILED and locked.commit_mode)
+        state = JobState.COMMITTING if committing else JobState.QUEUED
+        ImportJob.objects.filter(pk=job.pk).update(state=state, heartbeat_at=timezone.now(), message="")
+        audit.record(actor=actor, verb="spreadsheets.import.requeue", target=locked, org_path=locked.org_path,
+                     changes={"state": [locked.state, state]})
+        transaction.on_commit(lambda: (_enqueue_commit if committing else _enqueue_analyze)(job.pk))
+    job.refresh_from_db()
+    return job
+
+
+def import_report_download(*, actor, job: ImportJob) -> Path:
+    """The error report's path; the download is audited (it holds the rows as uploaded)."""
+    require(actor, SpreadsheetPerm.VIEW, job.org_path)
+    if not job.report_name or not stored_path(job.report_name).exists():
+        raise DomainError(_("该任务没有错误报告"), code="spreadsheet_no_report")
+    with transaction.atomic():
+        audit.record(actor=actor, verb="spreadsheets.import.report_download", target=job, org_path=job.org_path)
+    return stored_path(job.report_name)
+
+
+# --- exports ------------------------------------------------------------------------------------------------
+
+
+def _export_spec(job_or_params, actor):
+    """The register an export job names, rebuilt from its stored parameters (scoped to the actor again)."""
+    from grassroots.spreadsheets.selectors import export_spec
+
+    return export_spec(actor, job_or_params.kind, job_or_params.params, reveal=job_or_params.reveal)
+
+
+def export_request(*, actor, kind: str, params: dict, reveal: bool = False, reason: str = "", title: str = "",
+                   org_path: str = "") -> tuple[bytes | None, int, ExportJob | None]:
+    """Small exports are returned at once as bytes; above EXPORT_INLINE_MAX_ROWS an export job is queued and
+    the file is downloaded from its page when ready. Either way gated, watermarked and audited."""
+    from grassroots.spreadsheets.exports import check_gates, export_bytes
+    from grassroots.spreadsheets.selectors import export_size, export_spec
+
+    spec = export_spec(actor, kind, params, reveal=reveal)
+    check_gates(actor, spec, reveal=reveal, reason=reason)
+    if export_size(actor, kind, params, reveal=reveal) <= rules.EXPORT_INLINE_MAX_ROWS:
+        content, count = export_bytes(actor, spec, reveal=reveal, reason=reason, title=title, org_path=org_path,
+                                      filters=params)
+        return content, count, None
+    return None, 0, export_queue(actor=actor, kind=kind, params=params, reveal=reveal, reason=reason, title=title,
+                                 org_path=org_path)
+
+
+def export_queue(*, actor, kind: str, params: dict, reveal: bool = False, reason: str = "", title: str = "",
+                 org_path: str = "") -> ExportJob:
+    """An export as a background job (the API always uses this; pages do above the inline limit)."""
+    from grassroots.spreadsheets.exports import check_gates
+    from grassroots.spreadsheets.selectors import export_spec
+
+    check_gates(actor, export_spec(actor, kind, params, reveal=reveal), reveal=reveal, reason=reason)
+    with transaction.atomic():
+        job = ExportJob.objects.create(kind=kind, org_path=org_path, params=params, reveal=reveal, reason=reason[:200],
+                                       title=title[:200], created_by=actor)
+        audit.record(actor=actor, verb="spreadsheets.export.queued", target=job, org_path=org_path,
+                     changes={"kind": kind, "revealed": reveal, "filters": params}, reason=reason)
+        transaction.on_commit(lambda: _enqueue_export(job.pk))
+    return job
+
+
+def _enqueue_export(job_id: int) -> None:
+    from grassroots.spreadsheets.tasks import export_task
+
+    export_task.enqueue(job_id)
+
+
+def export_run(job_id: int) -> ExportJob | None:
+    from grassroots.spreadsheets.exports import export_register
+
+    job = ExportJob.objects.select_related("created_by").filter(pk=job_id).first()
+    if job is None or job.state not in (ExportState.QUEUED, ExportState.RUNNING):
+        return job
+    ExportJob.objects.filter(pk=job.pk).update(state=ExportState.RUNNING)
+    name = f"exports/{job.pk}-{uuid.uuid4().hex}.xlsx"
+    path = stored_path(name)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        spec = _export_spec(job, job.created_by)
+        count = export_register(job.created_by, spec, path, reveal=job.reveal, reason=job.reason, title=job.title,
+                                org_path=job.org_path, filters=job.params)
+    except DomainError as exc:
+        path.unlink(missing_ok=True)
+        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, message=str(exc.message)[:500])
+    except Exception:
+        path.unlink(missing_ok=True)
+        log.exception("export job %s failed", job_id)
+        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, message=_("生成文件时出错，已记录"))
+    else:
+        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.READY, stored_name=name, row_count=count,
+                                                   finished_at=timezone.now())
+    job.refresh_from_db()
+    return job
+
+
+def export_download(*, actor, job: ExportJob) -> Path:
+    """Only the user who asked for the export downloads it; each download is audited."""
+    if job.created_by_id != actor.pk or job.state != ExportState.READY or not stored_path(job.stored_name).exists():
+        raise DomainError(_("文件不存在或尚未生成"), code="spreadsheet_export_not_ready")
+    with transaction.atomic():
+        audit.record(actor=actor, verb="spreadsheets.export.download", target=job, org_path=job.org_path,
+                     changes={"rows": job.row_count, "revealed": job.reveal})
+    return stored_path(job.stored_name)
