@@ -7,7 +7,10 @@ import pytest
 from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 
-PUBLIC = {"/accounts/login/", "/api/docs", "/api/openapi.json", "/i18n/setlang/"}  # setlang: choose a language before login
+from grassroots.core.testing.scope import module_public_urls
+
+# setlang: choose a language before login; the modules' public pages (notices) come from their scope_endpoints
+PUBLIC = {"/accounts/login/", "/api/docs", "/api/openapi.json", "/i18n/setlang/", *module_public_urls()}
 
 
 def _walk(patterns, prefix=""):

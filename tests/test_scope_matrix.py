@@ -5,7 +5,6 @@ scope, so a refusal here means scoping, not a broken URL (SECURITY.md B1, STYLE.
 
 import io
 import json
-from dataclasses import dataclass
 
 import openpyxl
 import pytest
@@ -13,21 +12,12 @@ from django.test import Client
 
 from grassroots.access.roles import ROLE_PERMISSIONS, Role
 from grassroots.core.testing.factories import TEST_PASSWORD, make_member, make_user
+from grassroots.core.testing.scope import Endpoint, module_endpoints
 
 pytestmark = pytest.mark.django_db
 
 GRANT_AT = "town_a"
 REFUSED = {403, 404}
-
-
-@dataclass(frozen=True)
-class Endpoint:
-    name: str
-    method: str
-    url: str  # formatted with org= / member= / parent= ids
-    perm: str
-    body: dict | None = None
-    api: bool = False
 
 
 ENDPOINTS = [
@@ -61,6 +51,7 @@ ENDPOINTS = [
     Endpoint("api member update", "patch", "/api/members/{member}", "members.change", {"notes": "x", "version": 1}, api=True),
     Endpoint("api member reveal", "post", "/api/members/{member}/reveal", "members.reveal", {"reason": "x"}, api=True),
     Endpoint("api member exit", "post", "/api/members/{member}/exit", "members.exit", {"kind": "death", "occurred_on": "2026-01-01", "reason": "x", "version": 1}, api=True),
+    *module_endpoints(),  # each module's grassroots/<app>/tests/scope_endpoints.py
 ]
 
 

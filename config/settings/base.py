@@ -29,6 +29,12 @@ INSTALLED_APPS = [
     "grassroots.orgs",
     "grassroots.members",
     "grassroots.dashboards",
+    "grassroots.development",
+    "grassroots.lifecycle",
+    "grassroots.dues",
+    "grassroots.orglife",
+    "grassroots.committees",
+    "grassroots.spreadsheets",
     "grassroots.api",
     "grassroots.demo",
 ]

@@ -9,9 +9,15 @@ from ninja.errors import ValidationError as RequestInvalid
 from ninja.renderers import JSONRenderer
 
 from grassroots.api.auth import api_auth
+from grassroots.committees.api import router as committees_router
 from grassroots.core.errors import ConcurrentEdit, DomainError, NotFoundOrForbidden, PermissionRefused, ValidationFailed
+from grassroots.development.api import router as development_router
+from grassroots.dues.api import router as dues_router
+from grassroots.lifecycle.api import router as lifecycle_router
 from grassroots.members.api.views import router as members_router
+from grassroots.orglife.api import router as orglife_router
 from grassroots.orgs.api.views import router as orgs_router
+from grassroots.spreadsheets.api import router as spreadsheets_router
 
 NOT_FOUND_MESSAGE = NotFoundOrForbidden.default_message
 INVALID_MESSAGE = ValidationFailed.default_message
@@ -40,6 +46,12 @@ api = GrassrootsApi(
 )
 api.add_router("/orgs/", orgs_router, tags=["党组织"])
 api.add_router("/members/", members_router, tags=["党员"])
+api.add_router("/development/", development_router, tags=["发展党员"])
+api.add_router("/lifecycle/", lifecycle_router, tags=["党员管理"])
+api.add_router("/dues/", dues_router, tags=["党费"])
+api.add_router("/orglife/", orglife_router, tags=["组织生活"])
+api.add_router("/committees/", committees_router, tags=["班子与换届"])
+api.add_router("/spreadsheets/", spreadsheets_router, tags=["导入导出"])
 
 
 def error_response(request, status: int, code: str, message, errors: dict | None = None):
