@@ -26,6 +26,18 @@ def browser():
         instance.close()
 
 
+@pytest.fixture(scope="session")
+def live_server(django_db_setup, live_server):
+    """The live server, started only after the test database exists.
+
+    pytest-django shares the test thread's connection with the server's threads when the database is in memory, and
+    decides that when the server starts; started before the database is set up, it would see the in-memory default
+    and share one connection among concurrent requests (HTMX loads panels in parallel), which breaks. The test
+    settings put SQLite's test database in a file, so each request thread has its own connection, as in production.
+    """
+    return live_server
+
+
 @pytest.fixture
 def page(browser):
     context = browser.new_context(viewport={"width": 390, "height": 844}, locale="zh-CN")  # a phone, as in a village
