@@ -22,6 +22,7 @@ from grassroots.members.forms import ExitForm, MemberFilterForm, MemberForm, Rev
 from grassroots.members.models import Member
 from grassroots.members.permissions import MemberPerm
 from grassroots.orgs.models import PartyGroup
+from grassroots.orgs.permissions import OrgPerm
 from grassroots.orgs.selectors import org_get
 
 PAGE_SIZE = 50
@@ -93,6 +94,7 @@ def _detail_context(request, member: Member, **extra) -> dict:
         "can_reveal": own or can(user, MemberPerm.REVEAL, member.org_path),
         "reveal_form": RevealForm(),
         "can_lifecycle": can(user, LifecyclePerm.VIEW, member.org_path),
+        "can_view_org": can(user, OrgPerm.VIEW, member.org_path),  # a member on their own page may not see the org's
         **extra,
     }
 

@@ -191,3 +191,22 @@ def test_exit_page_offers_only_exits_needing_no_approval_above(client, tree, org
     assert done.status_code == 302
     member.refresh_from_db()
     assert member.state == "left" and member.exits.get().kind == "death"
+
+
+def test_own_record_names_the_branch_without_linking_to_a_page_the_member_cannot_open(client, tree, org_admin):
+    from grassroots.access.roles import Role
+    from grassroots.core.testing.factories import make_user
+
+    own = make_user(role=Role.MEMBER, org=tree.village_a1)
+    member = make_member(tree.village_a1, actor=org_admin, name="本人")
+    Member.objects.filter(pk=member.pk).update(user=own)
+    org_url = reverse("orgs:org_detail", args=[tree.village_a1.pk])
+
+    page = login(client, own).get(reverse("members:member_self")).content.decode()
+    assert tree.village_a1.name in page
+    assert f'href="{org_url}"' not in page
+    assert client.get(org_url).status_code == 404
+
+    client.logout()
+    page = login(client, org_admin).get(reverse("members:member_detail", args=[member.pk])).content.decode()
+    assert f'href="{org_url}"' in page
