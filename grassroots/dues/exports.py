@@ -1,24 +1,23 @@
 """党费收缴登记簿 (the branch's dues register for a year) as rows for the printable page and as xlsx, and the
 annual statement the branch publishes to its members (公布: names and amounts, no personal identifiers).
 
-The xlsx reuses the roster export's helpers (members/exports.py): constant-memory xlsxwriter, the watermark row,
-formula-injection neutralized by safe_cell. The caller (services.register_export) checks and audits."""
+The xlsx goes through the one export service (spreadsheets/exports.py): constant-memory xlsxwriter, the watermark
+row, formula injection neutralized, audited. The caller (services.register_export) checks the scope first."""
 
 from __future__ import annotations
 
 import datetime as dt
-import io
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-import xlsxwriter
 from django.db.models import Q
 
 from grassroots.dues.choices import Category
 from grassroots.dues.models import Assessment, Payment
+from grassroots.dues.permissions import DuesPerm
 from grassroots.dues.rules import to_fen
-from grassroots.members.exports import safe_cell
 from grassroots.members.models import Member
+from grassroots.spreadsheets.exports import ExportColumn, ExportSpec
 
 ZERO = Decimal("0.00")
 CATEGORY_LABELS = {code: str(label) for code, label in Category.choices}
@@ -72,36 +71,21 @@ def register_rows(org, year: int) -> list[RegisterRow]:
     return rows
 
 
-def write_register(rows: list[RegisterRow], *, title: str, watermark: str) -> bytes:
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet("党费收缴登记簿")
-    bold = workbook.add_format({"bold": True, "align": "center"})
-    money = workbook.add_format({"num_format": "0.00"})
-    sheet.write_row(0, 0, [safe_cell(title)], bold)
-    sheet.write_row(1, 0, REGISTER_COLUMNS, bold)
-    sheet.set_column(0, 0, 6)
-    sheet.set_column(1, len(REGISTER_COLUMNS), 11)
-    line = 1
-    for line, row in enumerate(rows, 2):
-        values = [row.index, safe_cell(row.name), row.category, row.base, row.monthly]
-        for cell in row.cells:
-            if cell is None:
-                values.append("")
-            else:
-                amount, paid_on = cell
-                values.append(f"{amount} 已交{paid_on:%m-%d}" if paid_on else f"{amount} 未交")
-        values += [row.due, row.paid, row.extra, row.owed]
-        for col, value in enumerate(values):
-            if value is None:
-                sheet.write_blank(line, col, None)
-            elif isinstance(value, Decimal):
-                sheet.write_number(line, col, float(value), money)
-            else:
-                sheet.write(line, col, safe_cell(value))
-    sheet.write(line + 2, 0, safe_cell(watermark))
-    workbook.close()
-    return buffer.getvalue()
+def register_spec(rows: list[RegisterRow]) -> ExportSpec:
+    """The register for the one export service (spreadsheets/exports.py): money as numbers, each month's cell
+    as "amount 已交MM-DD" or "amount 未交"."""
+    def values(_reveal: bool):
+        for row in rows:
+            cells = ["" if cell is None else (f"{cell[0]} 已交{cell[1]:%m-%d}" if cell[1] else f"{cell[0]} 未交")
+                     for cell in row.cells]
+            yield [row.index, row.name, row.category, row.base, row.monthly, *cells,
+                   row.due, row.paid, row.extra, row.owed]
+
+    return ExportSpec(
+        verb="dues.register.export", sheet_name="党费收缴登记簿",
+        columns=tuple(ExportColumn(h, 6 if h == "序号" else 11) for h in REGISTER_COLUMNS),
+        rows=values, export_perm=DuesPerm.EXPORT, note="党费金额属个人信息，注意保密",
+    )
 
 
 def statement_rows(org, year: int) -> tuple[list[dict], dict]:

@@ -540,20 +540,20 @@ def amounts_reveal(*, actor, org_path: str, reason: str, label: str = "", member
 
 def register_export(*, actor, org: Organization, year: int, fmt: str) -> tuple[bytes | None, list]:
     """党费收缴登记簿 of a branch and year (xlsx or the printable page's rows). Needs export and reveal; audited."""
-    from grassroots.dues.exports import register_rows, write_register
+    from grassroots.dues.exports import register_rows, register_spec
+    from grassroots.spreadsheets.exports import export_bytes
 
     require(actor, DuesPerm.EXPORT, org)
     require(actor, DuesPerm.REVEAL, org)
     rows = register_rows(org, year)
-    content = None
     if fmt == "xlsx":
-        now = timezone.localtime()
-        watermark = f"导出人：{actor.get_username()}　导出时间：{now:%Y-%m-%d %H:%M}　党费金额属个人信息，注意保密"
-        content = write_register(rows, title=f"{org.name} {year}年党费收缴登记簿", watermark=watermark)
+        content, _count = export_bytes(actor, register_spec(rows), title=f"{org.name} {year}年党费收缴登记簿",
+                                       org_path=org.path, audit_target=org, filters={"year": year, "format": fmt})
+        return content, rows
     with transaction.atomic():
         audit.record(actor=actor, verb="dues.register.export", target=org, org_path=org.path,
                      changes={"year": year, "format": fmt, "rows": len(rows)})
-    return content, rows
+    return None, rows
 
 
 def statement_view(*, actor, org: Organization, year: int) -> None:

@@ -1,12 +1,8 @@
-"""The 三会一课 record book as xlsx: xlsxwriter in constant-memory mode, one row per meeting in date order, a
-watermark row, every text cell neutralized against formula injection (members.exports helpers)."""
+"""The 三会一课 record book as xlsx through the one export service (spreadsheets/exports.py): constant-memory
+xlsxwriter, one row per meeting in date order, the watermark row, formula injection neutralized, audited."""
 
-import datetime as dt
-import io
-
-import xlsxwriter
-
-from grassroots.members.exports import safe_cell
+from grassroots.orglife.permissions import OrgLifePerm
+from grassroots.spreadsheets.exports import ExportColumn, ExportSpec
 
 BOOK_COLUMNS = ("序号", "日期", "会议类型", "党小组", "主题", "地点", "主持人", "记录人", "应到", "实到",
                 "出席人员", "缺席人员（原因）", "请假人员（原因）", "列席流动党员", "议程", "会议记录", "决议事项",
@@ -24,29 +20,10 @@ def book_rows(entries):
                m.vote_abstain, adopted]
 
 
-def write_book(entries, *, title: str, watermark: str) -> bytes:
-    buffer = io.BytesIO()
-    workbook = xlsxwriter.Workbook(buffer, {"constant_memory": True, "in_memory": True, "strings_to_formulas": False})
-    sheet = workbook.add_worksheet("三会一课记录")
-    bold = workbook.add_format({"bold": True, "align": "center"})
-    wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
-    date_format = workbook.add_format({"num_format": "yyyy-mm-dd", "valign": "top"})
-    sheet.set_column(0, 0, 5)
-    sheet.set_column(1, 9, 11)
-    sheet.set_column(10, len(BOOK_COLUMNS), 24)
-    sheet.write(0, 0, safe_cell(title), bold)
-    sheet.write_row(1, 0, BOOK_COLUMNS, bold)
-    row = 1
-    for row, values in enumerate(book_rows(entries), 2):
-        for col, value in enumerate(values):
-            if isinstance(value, dt.date):
-                sheet.write_datetime(row, col, dt.datetime.combine(value, dt.time()), date_format)
-            elif value is None or value == "":
-                sheet.write_blank(row, col, None)
-            elif isinstance(value, int):
-                sheet.write_number(row, col, value)
-            else:
-                sheet.write_string(row, col, safe_cell(str(value)), wrap)
-    sheet.write_string(row + 2, 0, safe_cell(watermark))
-    workbook.close()
-    return buffer.getvalue()
+def book_spec(entries) -> ExportSpec:
+    return ExportSpec(
+        verb="orglife.book.export", sheet_name="三会一课记录",
+        columns=tuple(ExportColumn(h, 5 if i == 0 else (11 if i < 10 else 24), wrap=i >= 10)
+                      for i, h in enumerate(BOOK_COLUMNS)),
+        rows=lambda _reveal: book_rows(entries), export_perm=OrgLifePerm.EXPORT, note="仅限党内工作使用",
+    )

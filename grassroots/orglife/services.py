@@ -290,16 +290,13 @@ def appraisal_record(*, actor, meeting: Meeting, grades: dict[int, str]) -> int:
 
 def book_export(*, actor, org: Organization, year: int) -> bytes:
     """The 三会一课 record book as xlsx; audited (OrgLifePerm.EXPORT)."""
-    from grassroots.orglife.exports import write_book
+    from grassroots.orglife.exports import book_spec
+    from grassroots.spreadsheets.exports import export_bytes
 
     require(actor, OrgLifePerm.EXPORT, org)
     entries = selectors.book_meetings(actor, org, year, perm=OrgLifePerm.EXPORT)
-    stamp = timezone.localtime().strftime("%Y-%m-%d %H:%M")
-    watermark = f"导出：{actor.get_username()} {stamp} · 仅限党内工作使用"
-    content = write_book(entries, title=f"{org.name} {year}年三会一课记录本", watermark=watermark)
-    with transaction.atomic():
-        audit.record(actor=actor, verb="orglife.book.export", target=org, org_path=org.path,
-                     changes={"year": year, "meetings": len(entries)})
+    content, _count = export_bytes(actor, book_spec(entries), title=f"{org.name} {year}年三会一课记录本",
+                                   org_path=org.path, audit_target=org, filters={"year": year})
     return content
 
 

@@ -15,6 +15,7 @@ import os
 import tempfile
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
+from decimal import Decimal
 from pathlib import Path
 
 import xlsxwriter
@@ -41,6 +42,7 @@ def safe_cell(value):
 class ExportColumn:
     header: str
     width: int = 14
+    wrap: bool = False  # long text (minutes, agendas) wraps in the cell, for printing
 
 
 @dataclass
@@ -54,6 +56,7 @@ class ExportSpec:
     rows: Callable[[bool], Iterable[list]]
     export_perm: str
     reveal_perm: str | None = None  # None: the register has no personal fields to reveal
+    note: str = ""  # appended to the watermark row, e.g. a register's own confidentiality line
 
 
 def check_gates(actor, spec: ExportSpec, *, reveal: bool, reason: str) -> None:
@@ -68,15 +71,18 @@ def check_gates(actor, spec: ExportSpec, *, reveal: bool, reason: str) -> None:
             raise ValidationFailed({"reason": [_("导出完整身份证号和电话须填写事由")]})
 
 
-def watermark_text(actor, *, reveal: bool, now: dt.datetime | None = None) -> str:
+def watermark_text(actor, *, reveal: bool, now: dt.datetime | None = None, note: str = "") -> str:
     now = now or timezone.localtime()
     kept = _("含完整个人信息") if reveal else _("个人信息已脱敏")
-    return _("导出人：%(u)s　导出时间：%(t)s　%(k)s") % {"u": actor.get_username(), "t": f"{now:%Y-%m-%d %H:%M}", "k": kept}
+    text = _("导出人：%(u)s　导出时间：%(t)s　%(k)s") % {"u": actor.get_username(), "t": f"{now:%Y-%m-%d %H:%M}", "k": kept}
+    return f"{text}　{note}" if note else text
 
 
 def write_xlsx(target, rows: Iterable[list], *, columns, sheet_name: str, title: str, watermark: str) -> int:
     """Writes title, watermark, header and rows to `target` (a path) in constant-memory mode; returns the row
-    count. The watermark is the second row, above the header, so a file edited and imported again reads clean. Dates become Excel dates; None a blank cell; every text cell passes through safe_cell."""
+    count. The watermark is the second row, above the header, so a file edited and imported again reads clean.
+    Dates become Excel dates, Decimal amounts numbers with two decimals; None a blank cell; every text cell passes
+    through safe_cell."""
     workbook = xlsxwriter.Workbook(str(target), {"constant_memory": True, "strings_to_formulas": False,
                                                  "strings_to_numbers": False, "strings_to_urls": False})
     try:
@@ -84,7 +90,10 @@ def write_xlsx(target, rows: Iterable[list], *, columns, sheet_name: str, title:
         bold = workbook.add_format({"bold": True, "align": "center"})
         note = workbook.add_format({"font_color": "#888888"})
         date_format = workbook.add_format({"num_format": "yyyy-mm-dd"})
+        money = workbook.add_format({"num_format": "0.00"})
+        wrap = workbook.add_format({"text_wrap": True, "valign": "top"})
         headers = [c.header if isinstance(c, ExportColumn) else str(c) for c in columns]
+        wrapped = {i for i, c in enumerate(columns) if isinstance(c, ExportColumn) and c.wrap}
         for index, column in enumerate(columns):
             sheet.set_column(index, index, column.width if isinstance(column, ExportColumn) else 14)
         sheet.write_string(0, 0, safe_cell(title), bold)
@@ -102,8 +111,12 @@ def write_xlsx(target, rows: Iterable[list], *, columns, sheet_name: str, title:
                     sheet.write_datetime(line, col, dt.datetime.combine(value, dt.time()), date_format)
                 elif isinstance(value, bool):
                     sheet.write_string(line, col, _("是") if value else _("否"))
+                elif isinstance(value, Decimal) and value.is_finite():
+                    sheet.write_number(line, col, float(value), money)
                 elif isinstance(value, int | float) and math.isfinite(value) and abs(value) < 1e300:
                     sheet.write_number(line, col, value)
+                elif col in wrapped:
+                    sheet.write_string(line, col, safe_cell(str(value)), wrap)
                 else:
                     sheet.write_string(line, col, safe_cell(str(value)))
     finally:
@@ -112,15 +125,15 @@ def write_xlsx(target, rows: Iterable[list], *, columns, sheet_name: str, title:
 
 
 def export_register(actor, spec: ExportSpec, target, *, reveal: bool = False, reason: str = "", title: str = "",
-                    org_path: str = "", filters: dict | None = None) -> int:
+                    org_path: str = "", filters: dict | None = None, audit_target=None) -> int:
     """Gate, write, audit. Returns the number of rows. The audit event is written after the file, in its own
     transaction: an export that failed to write is not recorded as done."""
     check_gates(actor, spec, reveal=reveal, reason=reason)
-    watermark = watermark_text(actor, reveal=reveal)
+    watermark = watermark_text(actor, reveal=reveal, note=spec.note)
     count = write_xlsx(target, spec.rows(reveal), columns=spec.columns, sheet_name=spec.sheet_name,
                        title=title or spec.sheet_name, watermark=watermark)
     with transaction.atomic():
-        audit.record(actor=actor, verb=spec.verb, org_path=org_path,
+        audit.record(actor=actor, verb=spec.verb, target=audit_target, org_path=org_path,
                      changes={"rows": count, "revealed": reveal, "filters": filters or {}}, reason=reason)
     return count
 
