@@ -48,3 +48,22 @@ class NotFoundOrForbidden(DomainError):
 class PermissionRefused(DomainError):
     code = "forbidden"
     default_message = _("您没有执行此操作的权限")
+
+
+def length_errors(model, values: dict) -> dict[str, list[str]]:
+    """Text longer than its column allows, per field, in the words a form would use. Services call it before
+    writing, so an over-long value from an import or the API is a field error, never a database error (PostgreSQL
+    refuses it and aborts the transaction; SQLite would silently keep it)."""
+    from django.core.exceptions import FieldDoesNotExist
+
+    errors: dict[str, list[str]] = {}
+    for name, value in values.items():
+        try:
+            column = model._meta.get_field(name)
+        except FieldDoesNotExist:  # a form-only key: nothing to check
+            continue
+        limit = getattr(column, "max_length", None)
+        if limit and isinstance(value, str) and len(value) > limit:
+            errors[name] = [str(_("%(label)s不能超过%(n)d个字（现为%(m)d个字）"))
+                            % {"label": column.verbose_name, "n": limit, "m": len(value)}]
+    return errors

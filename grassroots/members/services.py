@@ -9,7 +9,7 @@ from django.utils.translation import gettext as _
 from grassroots.access.scoping import require
 from grassroots.core import audit, crypto
 from grassroots.core.concurrency import update_versioned
-from grassroots.core.errors import ConcurrentEdit, DomainError, ValidationFailed
+from grassroots.core.errors import ConcurrentEdit, DomainError, ValidationFailed, length_errors
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.identity import parse_id_number
 from grassroots.core.masking import mask_id_number, mask_phone, mask_text
@@ -74,6 +74,8 @@ def _clean(data: dict, today: dt.date) -> dict:
     group = data.get("party_group")
     if group is not None and data.get("org") is not None and group.org_id != data["org"].pk:
         errors.setdefault("party_group", []).append(_("党小组不属于所选党支部"))
+    for name, messages in length_errors(Member, {"name": normalized.get("name", "")}).items():
+        errors.setdefault(name, []).extend(messages)
     if errors:
         raise ValidationFailed(errors)
     cleaned = {**data, **normalized, "posts": list(dict.fromkeys(posts))}

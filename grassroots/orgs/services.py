@@ -10,7 +10,7 @@ from django.utils.translation import gettext as _
 from grassroots.access.scoping import require
 from grassroots.core import audit
 from grassroots.core.concurrency import update_versioned
-from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.errors import DomainError, ValidationFailed, length_errors
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.masking import mask_phone
 from grassroots.core.paths import subtree_q
@@ -68,6 +68,7 @@ def _validate(fields: dict, org: Organization | None = None) -> dict:
         fields["covered_units"] = [u for u in (u.strip() for u in units) if u]
     if fields.get("form") == OrgForm.JOINT and "covered_units" in fields and len(fields["covered_units"]) < 2:
         errors["covered_units"] = [_("联合党支部应列出其覆盖的单位（至少2个）")]
+    errors.update(length_errors(Organization, fields))
     founded, term = fields.get("founded_on"), fields.get("term_started_on")
     if founded and founded > dt.date.today():
         errors["founded_on"] = [_("成立日期不能晚于今天")]

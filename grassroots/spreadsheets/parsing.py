@@ -202,16 +202,28 @@ def _table_from_rows(name: str, rows: Iterator[list], height: int, start: tuple[
 
 
 def _csv_text(path: Path) -> io.TextIOBase:
+    return open(path, encoding=csv_encoding(path), errors="replace", newline="")
+
+
+def csv_encoding(path: Path) -> str:
+    """UTF-8 (with or without BOM) if the first 64 KB decode as UTF-8, else GB 18030 (what Excel and WPS save on
+    Chinese Windows). The sample never ends inside a multi-byte character: it runs on to the next ASCII byte, so a
+    GB 18030 file whose first Chinese character sits at the cut is not taken for UTF-8, nor the reverse."""
     with open(path, "rb") as handle:
         sample = handle.read(65536)
-    encoding = "utf-8-sig"
-    try:
-        sample.decode("utf-8-sig")
-    except UnicodeDecodeError as exc:
-        # A cut multi-byte character at the end of the sample is fine; anything else means GB 18030.
-        if exc.start < len(sample) - 4:
-            encoding = "gb18030"
-    return open(path, encoding=encoding, errors="replace", newline="")
+        for _extra in range(16):
+            if not sample or sample[-1] < 0x80:
+                break
+            more = handle.read(1)
+            if not more:
+                break
+            sample += more
+    complete = not sample or sample[-1] < 0x80 or len(sample) < 65536
+    try:  # a long run of Chinese may still end mid-character: then only the tail may be incomplete
+        codecs.getincrementaldecoder("utf-8-sig")().decode(sample, final=complete)
+    except UnicodeDecodeError:
+        return "gb18030"
+    return "utf-8-sig"
 
 
 def _csv_rows(path: Path) -> Iterator[list]:

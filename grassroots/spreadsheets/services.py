@@ -183,6 +183,12 @@ def same_file_imports(job: ImportJob):
     return ImportJob.objects.filter(file_sha256=job.file_sha256, org=job.org, state=JobState.COMMITTED).exclude(pk=job.pk)
 
 
+def _same_text(field: str, stored, typed) -> bool:
+    if not (isinstance(stored, str) and isinstance(typed, str)):
+        return False
+    return (rules.clean_name if field == "name" else rules.clean_text)(stored) == typed
+
+
 # --- the row engines ----------------------------------------------------------------------------------------
 
 
@@ -420,12 +426,14 @@ class MemberImport:
         return row
 
     def _compare(self, cleaned: dict, values: dict, current: dict, org: Organization) -> tuple[dict, dict]:
+        """Old → new per field the file carries. Stored text that the file cannot express (line breaks, runs of
+        spaces typed on the member page) counts as unchanged when it cleans to the file's value."""
         changes: dict = {}
         update = {key: current[key] for key in UPDATE_FIELDS if key in current}
         for key in rules.MEMBER_PLAIN_FIELDS:
             if key in values:
                 new = cleaned[key]
-                if new != current[key]:
+                if new != current[key] and not _same_text(key, current[key], new):
                     changes[key] = [plain(current[key]), plain(new)]
                     update[key] = new
         if "phone" in values and cleaned.get("phone") and phone_index(cleaned["phone"]) != current["phone_hash"]:

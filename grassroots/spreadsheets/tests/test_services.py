@@ -346,3 +346,34 @@ def test_members_keyed_on_the_blind_index(tree, org_admin):
     row = files.person("甲一村党支部")
     commit(org_admin, analyze(org_admin, tree.town_a, files.xlsx([row])))
     assert Member.objects.filter(id_number_hash=id_number_index(row["身份证号"])).exists()
+
+
+def test_over_long_text_is_a_cell_error_not_a_database_error(tree, org_admin):
+    long_name = "欧阳" * 26  # 52 characters; the roster column holds 50
+    rows = [files.person("甲一村党支部", 姓名=long_name), files.person("甲一村党支部")]
+    job = analyze(org_admin, tree.town_a, files.xlsx(rows))
+    errors = rejected(job)
+    assert list(errors) == [4] and errors[4][0]["column"] == "姓名" and "50" in errors[4][0]["message"]
+    job = commit(org_admin, job, CommitMode.VALID_ONLY)
+    assert job.state == JobState.COMMITTED and Member.objects.count() == 1
+
+    org_rows = [["甲" * 121, "甲镇党委", "党支部", "村", None, None, None],
+                ["甲四村党支部", "甲镇党委", "党支部", "村", None, "联" * 51, None]]
+    job = analyze(org_admin, tree.town_a, files.org_file(org_rows), kind="orgs")
+    assert job.count_rejected == 2, job.message
+    messages = [e["message"] for errs in rejected(job).values() for e in errs]
+    assert any("120" in m for m in messages) and any("50" in m for m in messages)
+
+
+def test_text_typed_with_line_breaks_in_the_system_round_trips_unchanged(tree, org_admin):
+    """Notes kept with line breaks and double spaces (typed on the member page) come back from an export as the
+    same cleaned text: import → export → import reports them unchanged, not changed."""
+    make_member(tree.village_a1, notes="第一行\n第二行  两个空格", name="李四")
+    content, count = member_roster_export(actor=org_admin, filters=MemberFilters(org_path=tree.town_a.path),
+                                          reveal=True, reason="核对")
+    assert count == 1
+    before = roster_state()
+    job = analyze(org_admin, tree.town_a, SimpleUploadedFile("export.xlsx", content))
+    assert (job.count_new, job.count_changed, job.count_unchanged) == (0, 0, 1), rejected(job)
+    commit(org_admin, job)
+    assert roster_state() == before
