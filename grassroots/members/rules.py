@@ -1,6 +1,7 @@
 """Member record rules, pure Python. Sources cited beside each rule."""
 
 import datetime as dt
+import functools
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
@@ -44,8 +45,10 @@ def birth_range_for_band(band: str, today: dt.date) -> tuple[dt.date | None, dt.
     raise ValueError(band)
 
 
+@functools.lru_cache(maxsize=65536)
 def name_initials(name: str) -> str:
-    """张三 → zs; letters in a name are kept, other characters dropped."""
+    """张三 → zs; letters in a name are kept, other characters dropped. Cached: names repeat (a roster import
+    computes it per row, and pypinyin's phrase segmentation costs tens of microseconds a name)."""
     letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
     return "".join(ch.lower() for part in letters for ch in part if ch.isalnum())
 

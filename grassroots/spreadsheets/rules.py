@@ -215,6 +215,8 @@ def clean_text(value) -> str:
     collapsed, NUL removed, numbers without a spurious .0."""
     if value is None:
         return ""
+    if type(value) is str:
+        return _clean_str(value) if len(value) <= CACHED_CELL_CHARS else _clean_str.__wrapped__(value)
     if isinstance(value, bool):
         return "是" if value else "否"
     if isinstance(value, float):
@@ -224,6 +226,15 @@ def clean_text(value) -> str:
     if isinstance(value, dt.datetime | dt.date):
         return value.isoformat()
     text = str(value)
+    return _clean_str(text) if len(text) <= CACHED_CELL_CHARS else _clean_str.__wrapped__(text)
+
+
+CACHED_CELL_CHARS = 200  # longer text (notes, minutes) is cleaned each time, never held in the cache
+
+
+@functools.lru_cache(maxsize=65536)
+def _clean_str(text: str) -> str:
+    """Most cells repeat (enumerations, dates, branch names, 是/否), so short ones are cached."""
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if "\x00" in text:
