@@ -2,10 +2,13 @@
 
 import datetime as dt
 import functools
+import unicodedata
 from dataclasses import dataclass
 
 from django.utils.translation import gettext as _
-from pypinyin import Style, lazy_pinyin
+from pypinyin.phrases_dict import phrases_dict as PHRASES
+from pypinyin.pinyin_dict import pinyin_dict as CHARS
+from pypinyin.seg.simpleseg import seg
 
 from grassroots.core.identity import IdentityError, parse_id_number, validate_phone
 from grassroots.members.choices import AgeBand, MemberStatus
@@ -47,10 +50,26 @@ def birth_range_for_band(band: str, today: dt.date) -> tuple[dt.date | None, dt.
 
 @functools.lru_cache(maxsize=65536)
 def name_initials(name: str) -> str:
-    """张三 → zs; letters in a name are kept, other characters dropped. Cached: names repeat (a roster import
-    computes it per row, and pypinyin's phrase segmentation costs tens of microseconds a name)."""
-    letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+    """张三 → zs; letters in a name are kept, other characters dropped. The same result as pypinyin's
+    `lazy_pinyin(name, style=Style.FIRST_LETTER)` (its segmentation and phrase readings, then each syllable's
+    first letter without its tone), without its style conversion, which cost three quarters of the time: a roster
+    import computes it for every row. Compared on 100,000 names and phrases by
+    members/tests/test_rules.py::test_name_initials_agree_with_pypinyin."""
+    letters = []
+    for token in seg(name):
+        readings = PHRASES.get(token) if len(token) > 1 else None
+        if readings:
+            letters.extend(_first_letter(reading[0]) for reading in readings)
+            continue
+        for char in token:
+            reading = CHARS.get(ord(char))
+            letters.append(_first_letter(reading.split(",", 1)[0]) if reading else char)
     return "".join(ch.lower() for part in letters for ch in part if ch.isalnum())
+
+
+@functools.cache
+def _first_letter(syllable: str) -> str:
+    return unicodedata.normalize("NFKD", syllable)[:1]  # ā → a, ǹg → n
 
 
 @dataclass

@@ -69,3 +69,26 @@ def test_age_band_boundaries(birth, band):
 @pytest.mark.parametrize(("name", "initials"), [("张三", "zs"), ("欧阳娜娜", "oynn"), ("李A", "la")])
 def test_pinyin_initials(name, initials):
     assert name_initials(name) == initials
+
+
+def test_name_initials_agree_with_pypinyin():
+    """The fast path gives what pypinyin's own FIRST_LETTER style gives: real names, random characters, phrases
+    (polyphonic readings decided by the phrase), mixed scripts and separators."""
+    import random
+
+    from pypinyin import Style, lazy_pinyin
+    from pypinyin.phrases_dict import phrases_dict
+    from pypinyin.pinyin_dict import pinyin_dict
+
+    def reference(name):
+        letters = lazy_pinyin(name, style=Style.FIRST_LETTER, errors=lambda chars: list(chars))
+        return "".join(ch.lower() for part in letters for ch in part if ch.isalnum())
+
+    rng = random.Random(20261206)
+    chars = [chr(c) for c in pinyin_dict if 0x4E00 <= c <= 0x9FFF]
+    phrases = [p for p in phrases_dict if 2 <= len(p) <= 4]
+    names = ["张长江", "单于明", "尉迟恭", "曾国藩", "欧阳娜娜", "Ali·买买提", "朴 正熙", "乐嘉", "仇英", "阿", "嗯", "呣"]
+    names += ["".join(rng.choice(chars) for _ in range(rng.randint(1, 5))) for _ in range(20000)]
+    names += [rng.choice(phrases) + rng.choice(["", "A", "·", "明 ", "x1"]) for _ in range(10000)]
+    name_initials.cache_clear()
+    assert [n for n in names if name_initials(n) != reference(n)] == []
