@@ -441,7 +441,8 @@ class MemberImport:
             update.update(phone_enc=crypto.encrypt(cleaned["phone"]), phone_hash=phone_index(cleaned["phone"]),
                           phone_masked=mask_phone(cleaned["phone"]))
         if "address" in values and cleaned.get("address"):
-            if cleaned["address"] != crypto.decrypt(current["address_enc"]):
+            stored = crypto.decrypt(current["address_enc"])
+            if cleaned["address"] != stored and not _same_text("address", stored, cleaned["address"]):
                 changes["address"] = [current["address_masked"], mask_text(cleaned["address"])]
                 update.update(address_enc=crypto.encrypt(cleaned["address"]), address_masked=mask_text(cleaned["address"]))
         if "name" in changes:

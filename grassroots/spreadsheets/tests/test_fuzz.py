@@ -18,7 +18,7 @@ from grassroots.members.selectors import MemberFilters
 from grassroots.members.services import member_roster_export
 from grassroots.spreadsheets import rules, services
 from grassroots.spreadsheets.choices import JobState
-from grassroots.spreadsheets.models import ImportJob
+from grassroots.spreadsheets.models import ImportJob, ImportRow
 from grassroots.spreadsheets.tests import files
 from grassroots.spreadsheets.tests.test_services import roster_state
 
@@ -104,5 +104,6 @@ def test_import_export_import_is_a_no_op_for_any_stored_text(tree, org_admin, na
                                  upload=SimpleUploadedFile("export.xlsx", content))
     job = services.import_analyze(job.pk)
     assert job.state == JobState.PREVIEW, job.message
-    assert job.count_rejected == 0 and job.count_new == 0 and job.count_changed == 0, (name, notes, address)
+    assert job.count_rejected == 0 and job.count_new == 0 and job.count_changed == 0, [
+        (row.row_number, row.changes, row.errors) for row in ImportRow.objects.filter(job=job)]
     assert roster_state() == before
