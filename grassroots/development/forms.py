@@ -157,3 +157,9 @@ class SuspensionForm(TablerFormMixin, forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [("", "—"), *members]
+
+
+class SuspensionEndForm(TablerFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    ends_on = forms.DateField(label=_("恢复权利日期"), widget=DATE)
+    decision_ref = forms.CharField(label=_("恢复权利的决定文号或依据"), max_length=300)

@@ -14,7 +14,7 @@ from grassroots.core.pagination import Page, capped_count, keyset_page
 from grassroots.core.paths import subtree_q
 from grassroots.development import rules
 from grassroots.development.choices import OPEN_STAGES, NoticeStatus, RecommendationMethod, ReviewResult, Stage
-from grassroots.development.models import AdmissionPlan, Applicant, Notice, Objection, Vote
+from grassroots.development.models import AdmissionPlan, Applicant, Notice, Objection, RightsSuspension, Vote
 from grassroots.development.permissions import DevelopmentPerm
 from grassroots.orgs.models import PATH_STEP, Organization
 
@@ -195,3 +195,19 @@ def due_summary(actor, org: Organization, today: dt.date | None = None, limit: i
 def plan_total(actor, org: Organization, year: int) -> int | None:
     return AdmissionPlan.objects.visible_to(actor, DevelopmentPerm.VIEW).filter(org=org, year=year).aggregate(
         s=Sum("planned"))["s"]
+
+
+# --- rights suspensions (停止党员权利) ------------------------------------------------------------------------------
+def suspension_list(actor, *, org_path: str | None = None, current: bool = True, today: dt.date | None = None):
+    """Rights suspensions of the actor's subtree (or of `org_path` in it): the current ones (not yet ended on
+    `today`) or all, with the member and branch in the same query."""
+    today = today or timezone.localdate()
+    qs = RightsSuspension.objects.filter(subtree_q("org_path", org_path)) if org_path else RightsSuspension.objects.all()
+    qs = qs.visible_to(actor, DevelopmentPerm.VIEW)
+    if current:
+        qs = qs.filter(starts_on__lte=today).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
+    return qs.select_related("member", "member__org").order_by("org_path", "id")
+
+
+def suspension_get(actor, pk: int, perm=DevelopmentPerm.VIEW) -> RightsSuspension:
+    return get_scoped_or_404(RightsSuspension.objects.select_related("member", "member__org"), actor, perm, pk=pk)

@@ -50,6 +50,7 @@ class DevelopmentErrors:
     CLOSED = "development_closed"
     WRONG_STAGE = "development_wrong_stage"
     NOT_ABOVE = "development_approve_not_above"
+    SUSPENSION_ENDED = "development_suspension_ended"
 
 
 def _today(today):
@@ -695,9 +696,47 @@ def suspension_record(*, actor, member: Member, kind: str, starts_on: dt.date, r
     return row
 
 
+def suspension_end(*, actor, suspension: RightsSuspension, version: int, ends_on: dt.date, decision_ref: str,
+                   today: dt.date | None = None) -> RightsSuspension:
+    """End a current rights suspension (恢复党员权利: the 留党察看 period is over, or the 留置/逮捕 ended), dated and
+    with the decision it rests on; from that day the member votes and may be a sponsor again."""
+    require(actor, DevelopmentPerm.RECORD, suspension.org_path)
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if not (decision_ref or "").strip():
+        errors["decision_ref"] = [_("请填写恢复权利的决定文号或依据")]
+    if ends_on is None:
+        errors["ends_on"] = [_("请填写恢复权利日期")]
+    elif ends_on > today:
+        errors["ends_on"] = [_("恢复权利日期不能晚于今天")]
+    elif ends_on <= suspension.starts_on:
+        errors["ends_on"] = [_("恢复权利日期应晚于开始日期（%(d)s）") % {"d": suspension.starts_on.isoformat()}]
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = RightsSuspension.objects.select_for_update().select_related("member").get(pk=suspension.pk)
+        if locked.version != version:
+            from grassroots.core.errors import ConcurrentEdit
+
+            raise ConcurrentEdit()
+        if locked.ends_on is not None and locked.ends_on <= today:
+            raise DomainError(_("该党员的权利中止已于%(d)s结束") % {"d": locked.ends_on.isoformat()},
+                              code=DevelopmentErrors.SUSPENSION_ENDED)
+        old_end = locked.ends_on
+        ref = decision_ref.strip()[:300]
+        update_versioned(locked, version, {"ends_on": ends_on, "end_ref": ref})
+        audit.record(actor=actor, verb="development.suspension.end", target=locked.member, org_path=locked.org_path,
+                     changes={"suspension": [f"{locked.get_kind_display()} {locked.starts_on.isoformat()}", None],
+                              "ends_on": [old_end.isoformat() if old_end else None, ends_on.isoformat()],
+                              "end_ref": [None, ref]}, reason=ref)
+    suspension.__dict__.update({k: getattr(locked, k) for k in ("ends_on", "end_ref", "version")})
+    return locked
+
+
 def follow_transfer(sender=None, *, member, to_org, **kwargs) -> None:
     """lifecycle.signals.member_transferred: a probationary member's development file (and its steps, votes and
     notices) moves with them, so the new branch confirms them. Runs inside the transfer's transaction."""
+    RightsSuspension.objects.filter(member=member).update(org_path=to_org.path)  # the new branch sees them
     applicant = Applicant.objects.filter(member=member).first()
     if applicant is None:
         return

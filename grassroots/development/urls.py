@@ -22,5 +22,7 @@ urlpatterns = [
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("plans/", views.plan_edit, name="plan_edit"),
     path("panel/", views.due_panel_body, name="due_panel"),
+    path("suspensions/", views.suspension_list, name="suspension_list"),
     path("suspensions/add/", views.suspension_create, name="suspension_create"),
+    path("suspensions/<int:pk>/end/", views.suspension_end, name="suspension_end"),
 ]

@@ -266,9 +266,29 @@ class SuspensionIn(InputSchema):
 class SuspensionOut(Schema):
     id: int
     member_id: int
+    member_name: str = Field(alias="member.name")
+    org_id: int = Field(alias="member.org_id")
     kind: str
     starts_on: dt.date
     ends_on: dt.date | None
+    reason: str
+    end_ref: str
+    version: int
+
+
+class SuspensionPageOut(PageOut):
+    items: list[SuspensionOut]
+
+
+class SuspensionListQuery(PageQuery):
+    org: Annotated[Id | None, BeforeValidator(blank_to_none)] = Field(None, description="党组织ID：该组织及下级")
+    all: bool = Field(False, description="包括已恢复权利的记录")
+
+
+class SuspensionEndIn(InputSchema):
+    version: Version
+    ends_on: Date
+    decision_ref: text(300, strip=True)
 
 
 class BoardRowOut(Schema):
