@@ -14,7 +14,15 @@ from grassroots.core.pagination import Page, capped_count, keyset_page
 from grassroots.core.paths import subtree_q
 from grassroots.development import rules
 from grassroots.development.choices import OPEN_STAGES, NoticeStatus, RecommendationMethod, ReviewResult, Stage
-from grassroots.development.models import AdmissionPlan, Applicant, Notice, Objection, RightsSuspension, Vote
+from grassroots.development.models import (
+    AdmissionPlan,
+    Applicant,
+    Notice,
+    Objection,
+    RightsSuspension,
+    Step,
+    Vote,
+)
 from grassroots.development.permissions import DevelopmentPerm
 from grassroots.orgs.models import PATH_STEP, Organization
 
@@ -47,6 +55,11 @@ def applicant_list(actor, *, org_path=None, stage="", q="", page_size=50, after=
 
 def applicant_get(actor, pk: int, perm=DevelopmentPerm.VIEW) -> Applicant:
     return get_scoped_or_404(Applicant.objects.select_related("org", "member"), actor, perm, pk=pk)
+
+
+def step_get(actor, applicant_id: int, pk: int, perm=DevelopmentPerm.VIEW) -> Step:
+    """One recorded step of a person's file (404 outside the actor's subtree, as for the file)."""
+    return get_scoped_or_404(Step.objects.select_related("applicant"), actor, perm, pk=pk, applicant_id=applicant_id)
 
 
 @dataclass

@@ -355,6 +355,105 @@ def step_record(*, actor, applicant: Applicant, version: int, code: str, occurre
     return record
 
 
+CORRECTED_DATES = {"application": "applied_on", "activist": "activist_on", "candidate": "candidate_on"}
+
+
+def step_correct(*, actor, step: Step, version: int, reason: str, occurred_on: dt.date | None = None,
+                 evidence: dict | None = None, people: list[int] | None = None,
+                 today: dt.date | None = None) -> Step:
+    """Correct the date or evidence of a recorded step (a typing error), as a recorded correction: old → new in the
+    file's history with the reason. Refused, naming the rule, when the corrected date would make this or any later
+    step break the transition table (rules.check_chain replays the whole chain), or the evidence its rules."""
+    applicant = step.applicant
+    step_def = rules.STEP_BY_CODE[step.code]
+    if step_def.approve:
+        require(actor, DevelopmentPerm.APPROVE, applicant.org_path)
+        _require_above(actor, applicant)
+    else:
+        require(actor, DevelopmentPerm.RECORD, applicant.org_path)
+    if step.code in rules.UNCORRECTABLE:
+        raise ValidationFailed({"occurred_on": [_("支部大会表决按会议当日的花名册计算应到会人数，不能在此更正；日期确有错误的，请报上级党委组织部门处理")]})
+    today = _today(today)
+    errors: dict[str, list[str]] = {}
+    if not (reason or "").strip():
+        errors["reason"] = [_("请填写更正原因")]
+    new_on = occurred_on or step.occurred_on
+    if step.code == "application":
+        message = rules.check_age(applicant.birth_date, new_on)
+        if message:
+            errors["occurred_on"] = [message]
+    if errors:
+        raise ValidationFailed(errors)
+    member_items = [item for item in step_def.evidence if item.kind == "members"]
+    old_evidence = dict(step.evidence or {})
+    new_evidence = _clean_evidence(step_def, evidence) if evidence is not None else {
+        k: v for k, v in old_evidence.items() if not (member_items and k == member_items[0].name)}
+    with transaction.atomic():
+        locked = Applicant.objects.select_for_update().get(pk=applicant.pk)
+        if locked.version != version:
+            from grassroots.core.errors import ConcurrentEdit
+
+            raise ConcurrentEdit()
+        if locked.stage == Stage.CLOSED:
+            raise DomainError(_("该发展档案已终止，记录只读"), code=DevelopmentErrors.CLOSED)
+        record = Step.objects.select_for_update().get(pk=step.pk, applicant=locked)
+        facts = pipeline_facts(locked)
+        rows = list(locked.steps.filter(completed=True).values_list("pk", "code", "occurred_on", "late", "late_note"))
+        chain = rules.check_chain([rules.RecordedStep(pk, code, new_on if pk == record.pk else on)
+                                   for pk, code, on, _late, _note in rows], facts.notices, today,
+                                  locked.probation_ends_on)
+        if new_on > today:
+            raise ValidationFailed({"occurred_on": [_("日期不能晚于今天")]})
+        if not chain.ok:
+            raise ValidationFailed({"occurred_on": chain.messages()})
+        late, late_note = chain.late.get(record.pk, (record.late, record.late_note))
+        member_facts = []
+        if member_items:
+            ids = people if people is not None else [p["id"] for p in old_evidence.get(member_items[0].name) or []]
+            member_facts, refs = _member_facts(actor, ids, new_on)
+            new_evidence[member_items[0].name] = refs
+        check = rules.check_evidence(step.code, new_evidence, member_facts, late)
+        if check:
+            raise ValidationFailed({("people" if k in ("mentors", "sponsors") else k): v for k, v in check.items()})
+        completed = not (step.code in rules.BLOCKING_RESULTS and new_evidence.get("result") == ReviewResult.UNQUALIFIED)
+        if completed != record.completed:
+            raise ValidationFailed({"result": [_("更正不能改变审查结论是否合格；结论确有错误的，请终止或重新登记该步骤")]})
+        changes = {}
+        if new_on != record.occurred_on:
+            changes["occurred_on"] = [record.occurred_on.isoformat(), new_on.isoformat()]
+        for key in sorted(set(old_evidence) | set(new_evidence)):
+            old, new = old_evidence.get(key), new_evidence.get(key)
+            if old != new and not (old in (None, "") and new in (None, "")):
+                changes[f"evidence.{key}"] = [_evidence_display(old), _evidence_display(new)]
+        if not changes:
+            raise ValidationFailed({"occurred_on": [_("更正内容与原记录相同")]})
+        Step.objects.filter(pk=record.pk).update(occurred_on=new_on, evidence=new_evidence, late=late,
+                                                  late_note=late_note[:300],
+                                                  done_by=str(new_evidence.get("done_by") or "")[:200])
+        for pk, _code, _on, was_late, was_note in rows:  # a corrected date can change a later step's lateness
+            if pk != record.pk and pk in chain.late and chain.late[pk] != (was_late, was_note):
+                Step.objects.filter(pk=pk).update(late=chain.late[pk][0], late_note=chain.late[pk][1][:300])
+        fields = {CORRECTED_DATES[step.code]: new_on} if step.code in CORRECTED_DATES else {}
+        fields.update(due_fields(pipeline_facts(locked)))
+        before = plain_values({k: getattr(locked, k) for k in fields})
+        update_versioned(locked, version, fields)
+        audit.record(actor=actor, verb="development.step.correct", target=locked, org_path=locked.org_path,
+                     changes={"step": [f"{step_def.number}. {step_def.title}"] * 2, **changes,
+                              **{k: v for k, v in diff(before, plain_values(fields)).items()
+                                 if k != "next_due_deadline"}},
+                     reason=reason.strip())
+    applicant.__dict__.update({k: getattr(locked, k) for k in ("version", *fields)})
+    record.refresh_from_db()
+    return record
+
+
+def _evidence_display(value) -> str | None:
+    """A piece of evidence as the history shows it (people by name)."""
+    if isinstance(value, list):
+        return "、".join(str(v.get("name", v)) if isinstance(v, dict) else str(v) for v in value)
+    return None if value is None else str(value)
+
+
 def _after_step(actor, applicant: Applicant, code: str, on: dt.date) -> dict:
     fields: dict = {}
     if code in rules.STAGE_AFTER:

@@ -29,6 +29,7 @@ from grassroots.development.forms import (
     PlanForm,
     ResolveForm,
     RevealForm,
+    StepCorrectForm,
     StepForm,
     SuspensionEndForm,
     SuspensionForm,
@@ -213,6 +214,36 @@ def step_record(request, pk: int, code: str):
     return render(request, "development/step_form.html", {
         "page_title": f"{step.number}. {step.title} · {applicant.name}", "form": form, "step": step,
         "applicant": applicant}, status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def step_correct(request, pk: int, step_id: int):
+    """Correct a recorded step's date or evidence, with the reason; the whole chain is checked again."""
+    record = selectors.step_get(request.user, pk, step_id)
+    step = rules.STEP_BY_CODE[record.code]
+    if step.code in rules.UNCORRECTABLE:
+        raise Http404
+    applicant = selectors.applicant_get(request.user, pk, perm=DevelopmentPerm.APPROVE if step.approve
+                                        else DevelopmentPerm.RECORD)
+    if step.approve and not services.approves_above(request.user, applicant.org_path):
+        raise PermissionRefused()
+    form = StepCorrectForm(request.POST or None, step=step, people_choices=_people_choices(applicant), record=record)
+    form.fields["version"].initial = applicant.version
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.step_correct(actor=request.user, step=record, version=data["version"], reason=data["reason"],
+                                  occurred_on=data["occurred_on"], evidence=form.evidence(),
+                                  people=data.get("people") if "people" in form.fields else None)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"已更正「{step.title}」，原记录和更正原因已记入变更记录")
+            return redirect("development:applicant_detail", pk=applicant.pk)
+    return render(request, "development/step_form.html", {
+        "page_title": f"更正 {step.number}. {step.title} · {applicant.name}", "form": form, "step": step,
+        "applicant": applicant, "correcting": record}, status=400 if form.errors else 200)
 
 
 @scoped_view

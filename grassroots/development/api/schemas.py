@@ -182,6 +182,15 @@ class StepIn(InputSchema):
     people: list[Id] = Field(default_factory=list, max_length=10, description="培养联系人或入党介绍人（党员ID）")
 
 
+class StepCorrectIn(InputSchema):
+    version: Version
+    reason: text(300, strip=True, min_length=1)
+    occurred_on: Date | None = Field(None, description="更正后的日期；不改可省略")
+    evidence: dict[str, Annotated[str, Field(max_length=2000)] | int | Decimal | None] | None = Field(
+        None, description="更正后的全部材料；不改可省略")
+    people: list[Id] | None = Field(None, max_length=10, description="更正后的培养联系人或入党介绍人；不改可省略")
+
+
 class ExclusionIn(InputSchema):
     member_id: Id
     reason: ExclusionCode

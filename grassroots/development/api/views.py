@@ -27,6 +27,7 @@ from grassroots.development.api.schemas import (
     ResolveIn,
     RevealIn,
     SecretsOut,
+    StepCorrectIn,
     StepIn,
     StepOut,
     SuspensionEndIn,
@@ -117,6 +118,13 @@ def step_record(request, applicant_id: int, payload: StepIn):
     step = services.step_record(actor=request.auth, applicant=applicant, version=payload.version, code=payload.code,
                                 occurred_on=payload.occurred_on, evidence=payload.evidence, people=payload.people)
     return Status(201, step)
+
+
+@router.post("/{int:applicant_id}/steps/{int:step_id}/correct", response={200: StepOut, **ERRORS},
+             url_name="step_correct", summary="更正已登记步骤的日期或材料（须写明原因；重新校验其后各步骤）")
+def step_correct(request, applicant_id: int, step_id: int, payload: StepCorrectIn):
+    record = selectors.step_get(request.auth, applicant_id, step_id)
+    return services.step_correct(actor=request.auth, step=record, **payload.model_dump())
 
 
 @router.post("/{int:applicant_id}/votes", response={201: VoteOut, **ERRORS}, url_name="vote_record",
