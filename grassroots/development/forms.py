@@ -82,6 +82,22 @@ class StepForm(TablerFormMixin, forms.Form):
         return {item.name: self.cleaned_data.get(item.name) for item in self.step.evidence if item.kind != "members"}
 
 
+class StepCorrectForm(StepForm):
+    """The same fields as the step's own form, prefilled with what was recorded, and the reason for the correction."""
+
+    reason = forms.CharField(label=_("更正原因"), max_length=300, help_text=_("如：录入时日期填错，以会议记录为准"))
+
+    def __init__(self, *args, record=None, **kwargs):
+        if record is not None and "initial" not in kwargs:
+            evidence = record.evidence or {}
+            initial = {k: v for k, v in evidence.items() if not isinstance(v, list)}
+            members = [v for v in evidence.values() if isinstance(v, list)]
+            initial["people"] = [p["id"] for p in members[0]] if members else []
+            kwargs["initial"] = {**initial, "occurred_on": record.occurred_on}
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].widget.attrs.setdefault("class", "form-control")
+
+
 class VoteForm(TablerFormMixin, forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput)
     meeting_on = forms.DateField(label=_("支部大会日期"), widget=DATE)
@@ -157,3 +173,9 @@ class SuspensionForm(TablerFormMixin, forms.Form):
     def __init__(self, *args, members=(), **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["member"].choices = [("", "—"), *members]
+
+
+class SuspensionEndForm(TablerFormMixin, forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput)
+    ends_on = forms.DateField(label=_("恢复权利日期"), widget=DATE)
+    decision_ref = forms.CharField(label=_("恢复权利的决定文号或依据"), max_length=300)

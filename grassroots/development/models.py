@@ -198,7 +198,8 @@ class Objection(models.Model):
 
 
 class RightsSuspension(models.Model):
-    """A member whose rights are suspended (受留党察看处分, or 留置/逮捕): no vote, cannot be a sponsor."""
+    """A member whose rights are suspended (停止党员权利: 受留党察看处分, or 留置/逮捕): no vote, cannot be a sponsor.
+    Current while `ends_on` is empty or later than today; ended by a dated record with its decision (`end_ref`)."""
 
     scope_field = "org_path"
 
@@ -208,14 +209,17 @@ class RightsSuspension(models.Model):
     starts_on = models.DateField(_("开始日期"))
     ends_on = models.DateField(_("恢复权利日期"), null=True, blank=True)
     reason = models.CharField(_("依据/决定文号"), max_length=300)
+    end_ref = models.CharField(_("恢复权利的决定文号或依据"), max_length=300, blank=True)
     recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
     recorded_at = models.DateTimeField(auto_now_add=True)
+    version = models.PositiveIntegerField(default=1, editable=False)
 
     objects = ScopedQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("党员权利中止")
         verbose_name_plural = _("党员权利中止")
+        indexes = [models.Index(fields=["org_path", "id"], name="dev_suspension_path_idx")]
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.kind} {self.starts_on}"

@@ -374,6 +374,67 @@ def check_notice(stage: str, published_on: dt.date, facts: PipelineFacts, today:
     return refusals
 
 
+# --- corrections: re-validating the whole recorded chain -------------------------------------------------------
+@dataclass(frozen=True)
+class RecordedStep:
+    """One completed step as recorded (its id, code and date), for replaying the chain."""
+
+    key: int
+    code: str
+    on: dt.date
+
+
+@dataclass
+class ChainCheck:
+    refusals: list[tuple[RecordedStep, Refusal]] = field(default_factory=list)
+    late: dict[int, tuple[bool, str]] = field(default_factory=dict)  # record key → (late, note) as replayed
+
+    @property
+    def ok(self) -> bool:
+        return not self.refusals
+
+    def messages(self) -> list[str]:
+        out = []
+        for record, refusal in self.refusals:
+            step = STEP_BY_CODE[record.code]
+            text = _("更正后，第%(n)d步「%(t)s」（%(d)s）不再符合规定：%(m)s") % {
+                "n": step.number, "t": step.title, "d": _fmt(record.on), "m": refusal.message}
+            if refusal.rule and refusal.rule not in refusal.message:
+                text += _("（%(r)s）") % {"r": refusal.rule}
+            out.append(text)
+        return out
+
+
+def check_chain(records: list[RecordedStep], notices: dict[str, NoticeFacts], today: dt.date,
+                probation_ends_on: dt.date | None = None) -> ChainCheck:
+    """Replay every completed step in order through check_step, as if each were recorded again with the dates now
+    on file, and check each published notice against the step it follows. A correction is accepted only when the
+    whole chain still satisfies the transition table; the replay also gives each step's late flag anew. Notices'
+    objections are left out: they were resolved before the steps they blocked could be recorded."""
+    check = ChainCheck()
+    facts = PipelineFacts(stage=Stage.APPLICANT, probation_ends_on=probation_ends_on,
+                          notices={k: NoticeFacts(n.published_on, n.ends_on, 0) for k, n in notices.items()})
+    for record in sorted(records, key=lambda r: (STEP_BY_CODE[r.code].number, r.on, r.key)):
+        if record.code != "application":
+            step_check = check_step(record.code, record.on, facts, today)
+            check.refusals.extend((record, refusal) for refusal in step_check.refusals)
+            check.late[record.key] = (step_check.late, step_check.late_note)
+        facts.done.setdefault(record.code, []).append(record.on)
+    for stage, notice in notices.items():
+        after = NOTICE_AFTER_STEP[stage]
+        done_on = facts.last(after)
+        if done_on is not None and notice.published_on < done_on:
+            record = next(r for r in records if r.code == after and r.on == done_on)
+            label = dict(NoticeStage.choices)[stage]
+            check.refusals.append((record, Refusal(NOTICE_SOURCE, _("「%(n)s」已于%(p)s发布，此步日期不能晚于公示日期")
+                                                   % {"n": label, "p": _fmt(notice.published_on)})))
+    return check
+
+
+# Steps whose date cannot be corrected here: the 支部大会's roster and quorum were computed for the meeting date.
+UNCORRECTABLE = {code for code, step in STEP_BY_CODE.items() if step.vote}
+
+
 # --- evidence checks -------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class MemberFacts:

@@ -14,7 +14,15 @@ from grassroots.core.pagination import Page, capped_count, keyset_page
 from grassroots.core.paths import subtree_q
 from grassroots.development import rules
 from grassroots.development.choices import OPEN_STAGES, NoticeStatus, RecommendationMethod, ReviewResult, Stage
-from grassroots.development.models import AdmissionPlan, Applicant, Notice, Objection, Vote
+from grassroots.development.models import (
+    AdmissionPlan,
+    Applicant,
+    Notice,
+    Objection,
+    RightsSuspension,
+    Step,
+    Vote,
+)
 from grassroots.development.permissions import DevelopmentPerm
 from grassroots.orgs.models import PATH_STEP, Organization
 
@@ -47,6 +55,11 @@ def applicant_list(actor, *, org_path=None, stage="", q="", page_size=50, after=
 
 def applicant_get(actor, pk: int, perm=DevelopmentPerm.VIEW) -> Applicant:
     return get_scoped_or_404(Applicant.objects.select_related("org", "member"), actor, perm, pk=pk)
+
+
+def step_get(actor, applicant_id: int, pk: int, perm=DevelopmentPerm.VIEW) -> Step:
+    """One recorded step of a person's file (404 outside the actor's subtree, as for the file)."""
+    return get_scoped_or_404(Step.objects.select_related("applicant"), actor, perm, pk=pk, applicant_id=applicant_id)
 
 
 @dataclass
@@ -195,3 +208,19 @@ def due_summary(actor, org: Organization, today: dt.date | None = None, limit: i
 def plan_total(actor, org: Organization, year: int) -> int | None:
     return AdmissionPlan.objects.visible_to(actor, DevelopmentPerm.VIEW).filter(org=org, year=year).aggregate(
         s=Sum("planned"))["s"]
+
+
+# --- rights suspensions (停止党员权利) ------------------------------------------------------------------------------
+def suspension_list(actor, *, org_path: str | None = None, current: bool = True, today: dt.date | None = None):
+    """Rights suspensions of the actor's subtree (or of `org_path` in it): the current ones (not yet ended on
+    `today`) or all, with the member and branch in the same query."""
+    today = today or timezone.localdate()
+    qs = RightsSuspension.objects.filter(subtree_q("org_path", org_path)) if org_path else RightsSuspension.objects.all()
+    qs = qs.visible_to(actor, DevelopmentPerm.VIEW)
+    if current:
+        qs = qs.filter(starts_on__lte=today).filter(Q(ends_on__isnull=True) | Q(ends_on__gt=today))
+    return qs.select_related("member", "member__org").order_by("org_path", "id")
+
+
+def suspension_get(actor, pk: int, perm=DevelopmentPerm.VIEW) -> RightsSuspension:
+    return get_scoped_or_404(RightsSuspension.objects.select_related("member", "member__org"), actor, perm, pk=pk)

@@ -11,6 +11,7 @@ urlpatterns = [
     path("people/<int:pk>/edit/", views.applicant_edit, name="applicant_edit"),
     path("people/<int:pk>/reveal/", views.applicant_reveal, name="applicant_reveal"),
     path("people/<int:pk>/steps/<slug:code>/", views.step_record, name="step_record"),
+    path("people/<int:pk>/records/<int:step_id>/correct/", views.step_correct, name="step_correct"),
     path("people/<int:pk>/votes/<slug:kind>/", views.vote_record, name="vote_record"),
     path("people/<int:pk>/notices/add/", views.notice_create, name="notice_create"),
     path("people/<int:pk>/extend/", views.probation_extend, name="probation_extend"),
@@ -22,5 +23,7 @@ urlpatterns = [
     path("objections/<int:pk>/resolve/", views.objection_resolve, name="objection_resolve"),
     path("plans/", views.plan_edit, name="plan_edit"),
     path("panel/", views.due_panel_body, name="due_panel"),
+    path("suspensions/", views.suspension_list, name="suspension_list"),
     path("suspensions/add/", views.suspension_create, name="suspension_create"),
+    path("suspensions/<int:pk>/end/", views.suspension_end, name="suspension_end"),
 ]

@@ -12,6 +12,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grassroots.access.scoping import can, orgs_for
 from grassroots.core.errors import DomainError, PermissionRefused
 from grassroots.core.htmx import render_page_or_partial
+from grassroots.core.pagination import keyset_page
 from grassroots.core.selectors import history_for
 from grassroots.core.views import add_domain_error, clean_text, scoped_view
 from grassroots.development import rules, selectors, services
@@ -28,7 +29,9 @@ from grassroots.development.forms import (
     PlanForm,
     ResolveForm,
     RevealForm,
+    StepCorrectForm,
     StepForm,
+    SuspensionEndForm,
     SuspensionForm,
     VoteForm,
     WithdrawNoticeForm,
@@ -211,6 +214,36 @@ def step_record(request, pk: int, code: str):
     return render(request, "development/step_form.html", {
         "page_title": f"{step.number}. {step.title} · {applicant.name}", "form": form, "step": step,
         "applicant": applicant}, status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def step_correct(request, pk: int, step_id: int):
+    """Correct a recorded step's date or evidence, with the reason; the whole chain is checked again."""
+    record = selectors.step_get(request.user, pk, step_id)
+    step = rules.STEP_BY_CODE[record.code]
+    if step.code in rules.UNCORRECTABLE:
+        raise Http404
+    applicant = selectors.applicant_get(request.user, pk, perm=DevelopmentPerm.APPROVE if step.approve
+                                        else DevelopmentPerm.RECORD)
+    if step.approve and not services.approves_above(request.user, applicant.org_path):
+        raise PermissionRefused()
+    form = StepCorrectForm(request.POST or None, step=step, people_choices=_people_choices(applicant), record=record)
+    form.fields["version"].initial = applicant.version
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.step_correct(actor=request.user, step=record, version=data["version"], reason=data["reason"],
+                                  occurred_on=data["occurred_on"], evidence=form.evidence(),
+                                  people=data.get("people") if "people" in form.fields else None)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"已更正「{step.title}」，原记录和更正原因已记入变更记录")
+            return redirect("development:applicant_detail", pk=applicant.pk)
+    return render(request, "development/step_form.html", {
+        "page_title": f"更正 {step.number}. {step.title} · {applicant.name}", "form": form, "step": step,
+        "applicant": applicant, "correcting": record}, status=400 if form.errors else 200)
 
 
 @scoped_view
@@ -399,10 +432,50 @@ def suspension_create(request):
             _form_error(form, exc)
         else:
             messages.success(request, f"已登记 {member.name} 的权利中止")
-            return redirect(f"/development/?org={org.pk}")
+            return redirect(f"/development/suspensions/?org={org.pk}")
     return render(request, "development/simple_form.html", {
         "page_title": f"登记党员权利中止 · {org.name}", "form": form, "org": org,
         "hint": "受留党察看处分、尚未恢复党员权利的党员没有表决权，不能作入党介绍人（细则第十四条；选举工作条例第五条）。"},
+        status=400 if form.errors else 200)
+
+
+@scoped_view
+def suspension_list(request):
+    """The current rights suspensions (停止党员权利) of an organization and its subtree; ?all=1 adds ended ones."""
+    org = _org_from_query(request)
+    show_all = request.GET.get("all") == "1"
+    try:
+        number = int(request.GET.get("page", "1"))
+    except ValueError:
+        number = 1
+    qs = selectors.suspension_list(request.user, org_path=org.path, current=not show_all)
+    page = keyset_page(qs, key_fields=("org_path", "id"), page_size=PAGE_SIZE, page=number)
+    today = timezone.localdate()
+    for row in page.items:
+        row.current = row.ends_on is None or row.ends_on > today
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(request, "development/suspension_list.html", {
+        "page_title": f"党员权利中止 · {org.name}", "org": org, "page": page, "show_all": show_all,
+        "can_record": can(request.user, DevelopmentPerm.RECORD, org.path), "query": query.urlencode()})
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def suspension_end(request, pk: int):
+    row = selectors.suspension_get(request.user, pk, perm=DevelopmentPerm.RECORD)
+    form = SuspensionEndForm(request.POST or None, initial={"version": row.version, "ends_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.suspension_end(actor=request.user, suspension=row, **form.cleaned_data)
+        except DomainError as exc:
+            _form_error(form, exc)
+        else:
+            messages.success(request, f"已登记 {row.member.name} 恢复党员权利")
+            return redirect(f"/development/suspensions/?org={row.member.org_id}")
+    return render(request, "development/simple_form.html", {
+        "page_title": f"恢复党员权利 · {row.member.name}", "form": form,
+        "hint": f"{row.get_kind_display()}，自{row.starts_on:%Y-%m-%d}起（{row.reason}）。恢复后可参加表决、作入党介绍人。"},
         status=400 if form.errors else 200)
 
 

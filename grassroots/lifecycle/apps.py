@@ -10,3 +10,9 @@ class LifecycleConfig(AppConfig):
     verbose_name = "党员管理"
     nav_items = [NavItem("党员管理", "lifecycle:index", LifecyclePerm.VIEW)]
     dashboard_panels = ["grassroots.lifecycle.views.dashboard_panel"]
+
+    def ready(self) -> None:
+        from grassroots.lifecycle.review import register_review_provider
+        from grassroots.lifecycle.selectors import work_review_cases
+
+        register_review_provider("work", "连续6个月不做党所分配的工作", work_review_cases)

@@ -15,7 +15,15 @@ from grassroots.core.masking import mask_phone
 from grassroots.core.paths import subtree_q
 from grassroots.lifecycle import rules
 from grassroots.lifecycle.choices import ContactMethod, DecisionKind, DecisionStatus, TransferKind, TransferStatus
-from grassroots.lifecycle.models import ContactAttempt, Decision, ReviewOutcome, Transfer, Whereabouts
+from grassroots.lifecycle.models import (
+    ContactAttempt,
+    Decision,
+    ReviewOutcome,
+    Transfer,
+    Whereabouts,
+    WorkAssignment,
+    WorkReport,
+)
 from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
 from grassroots.orgs.models import Organization
@@ -40,7 +48,7 @@ def _login_org(username: str) -> Organization | None:
 
 def extend(ctx) -> None:
     rng, today, root = ctx.rng, ctx.today, ctx.root_path
-    counts = {"whereabouts": 0, "contacts": 0, "decisions": 0, "transfers": 0}
+    counts = {"whereabouts": 0, "contacts": 0, "decisions": 0, "transfers": 0, "work": 0}
     in_demo = subtree_q("org_path", root)
 
     # Mobile members: where they went. Hosts: the county's mobile branches where the city matches.
@@ -108,11 +116,12 @@ def extend(ctx) -> None:
                 occurred_on=today - dt.timedelta(days=3), reason="失联8个月，多方查找未果", meeting="支部党员大会",
                 meeting_on=today - dt.timedelta(days=3), org_id=village.pk, org_path=village.path,
             ))
+        counts["work"] = _village_work(ctx, village)
     Decision.objects.bulk_create(decisions, batch_size=1000)
     counts["decisions"] = len(decisions)
     ctx.counts["lifecycle"] = sum(counts.values())
     ctx.log(f"  党员管理：外出登记 {counts['whereabouts']:,} 条，联系记录 {counts['contacts']:,} 条，"
-            f"处置决定 {counts['decisions']:,} 条，转接 {counts['transfers']} 件")
+            f"处置决定 {counts['decisions']:,} 条，转接 {counts['transfers']} 件，工作任务 {counts['work']} 项")
 
 
 def _village_transfers(ctx, village: Organization) -> int:
@@ -152,8 +161,32 @@ def _village_transfers(ctx, village: Organization) -> int:
     return len(rows)
 
 
+TASKS = ("村级党员先锋岗（环境整治）", "联系帮扶困难群众3户", "协助开展矛盾纠纷调解", "参与村务监督", "宣讲惠农政策")
+
+
+def _village_work(ctx, village: Organization) -> int:
+    """Tasks the demo village assigned, with work reports; one left without any report for 7 months, so the
+    self-withdrawal review shows its "work" ground."""
+    rng, today = ctx.rng, ctx.today
+    people = list(Member.objects.filter(org=village, state=MemberState.ACTIVE, is_unreachable=False, is_mobile=False)
+                  .exclude(transfers__status=TransferStatus.PENDING).order_by("id")[:6])
+    rows = [WorkAssignment(member=m, org=village, org_path=village.path, title=TASKS[i % len(TASKS)],
+                           assigned_on=rules.add_months(today, -(7 if i == 0 else rng.randint(2, 14))))
+            for i, m in enumerate(people)]
+    WorkAssignment.objects.bulk_create(rows)
+    reports = [WorkReport(assignment=row, org_path=village.path, note=rng.choice(("完成本月值守", "走访2户", "参加调解1次")),
+                          on=max(row.assigned_on, today - dt.timedelta(days=rng.randint(3, 40))))
+               for row in rows[1:]]
+    WorkReport.objects.bulk_create(reports)
+    return len(rows)
+
+
 def reset(prefix: str) -> None:
     members = Q(member__org_path__gte=prefix, member__org_path__lt=prefix + "~")
+    WorkReport.objects.filter(assignment__member__org_path__gte=prefix,
+                              assignment__member__org_path__lt=prefix + "~").delete()
+    WorkReport.objects.filter(subtree_q("org_path", prefix)).delete()
+    WorkAssignment.objects.filter(members | subtree_q("org_path", prefix)).delete()
     ReviewOutcome.objects.filter(members).delete()
     Decision.objects.filter(members).delete()
     ContactAttempt.objects.filter(members).delete()

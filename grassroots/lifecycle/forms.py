@@ -122,3 +122,27 @@ class ReviewOutcomeForm(TablerFormMixin, forms.Form):
     meeting = forms.CharField(label=_("会议"), max_length=200, required=False)
     meeting_on = forms.DateField(label=_("会议日期"), widget=DATE, required=False)
     note = forms.CharField(label=_("说明"), max_length=500, required=False)
+
+
+class WorkAssignForm(TablerFormMixin, forms.Form):
+    member = forms.TypedChoiceField(label=_("党员"), coerce=int)
+    title = forms.CharField(label=_("工作任务"), max_length=120, help_text=_("如：村级党员先锋岗、联系帮扶3户困难群众"))
+    description = forms.CharField(label=_("任务说明"), max_length=4000, required=False,
+                                  widget=forms.Textarea(attrs={"rows": 2}))
+    assigned_on = forms.DateField(label=_("分配日期"), widget=DATE)
+    ends_on = forms.DateField(label=_("截止日期（长期任务留空）"), widget=DATE, required=False)
+
+    def __init__(self, *args, members=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["member"].choices = [("", "—"), *members]
+
+
+class WorkReportForm(TablerFormMixin, forms.Form):
+    on = forms.DateField(label=_("工作日期"), widget=DATE)
+    note = forms.CharField(label=_("完成的工作"), max_length=500)
+
+
+class WorkCloseForm(TablerFormMixin, forms.Form):
+    done_on = forms.DateField(label=_("完成日期"), widget=DATE)
+    note = forms.CharField(label=_("完成情况"), max_length=500)
+    version = forms.IntegerField(widget=forms.HiddenInput)

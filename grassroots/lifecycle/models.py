@@ -3,7 +3,7 @@ decisions on a member's standing, and self-withdrawal review outcomes."""
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.access.scoping import ScopedQuerySet, orgs_for, path_filter
@@ -221,3 +221,70 @@ class ReviewOutcome(models.Model):
 
     def __str__(self) -> str:
         return f"{self.member_id} {self.outcome}"
+
+
+class WorkAssignment(BaseModel):
+    """Work the branch assigned to a member (党所分配的工作, 党章 第九条): what, since when, until when, and whether
+    it is done. Dated work reports show the member doing it; an assignment open 6 months without any report is
+    listed for the self-withdrawal review (the "work" ground). Listing only: the branch decides."""
+
+    scope_field = "org_path"
+
+    member = models.ForeignKey("members.Member", on_delete=models.PROTECT, related_name="work_assignments",
+                               verbose_name=_("党员"))
+    org = models.ForeignKey("orgs.Organization", on_delete=models.PROTECT, related_name="+",
+                            verbose_name=_("分配工作的党组织"))
+    org_path = PathField(_("组织路径"), max_length=255, editable=False)
+    title = models.CharField(_("工作任务"), max_length=120)
+    description = models.TextField(_("任务说明"), blank=True)
+    assigned_on = models.DateField(_("分配日期"))
+    ends_on = models.DateField(_("截止日期"), null=True, blank=True)
+    done_on = models.DateField(_("完成日期"), null=True, blank=True)
+    closing_note = models.CharField(_("完成情况"), max_length=500, blank=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("党员工作任务")
+        verbose_name_plural = _("党员工作任务")
+        indexes = [
+            models.Index(fields=["org_path", "id"], name="work_path_idx"),
+            models.Index(fields=["member", "assigned_on"], name="work_member_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_on__isnull=True) | Q(ends_on__gte=F("assigned_on")),
+                                   name="work_ends_after_assigned"),
+            models.CheckConstraint(condition=Q(done_on__isnull=True) | Q(done_on__gte=F("assigned_on")),
+                                   name="work_done_after_assigned"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.member_id} {self.title}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.done_on is None
+
+
+class WorkReport(models.Model):
+    """One dated entry of work done on an assignment (工作记录): the evidence that the member does the work."""
+
+    scope_field = "org_path"
+
+    assignment = models.ForeignKey(WorkAssignment, on_delete=models.PROTECT, related_name="reports",
+                                   verbose_name=_("工作任务"))
+    org_path = PathField(_("组织路径"), max_length=255, editable=False)
+    on = models.DateField(_("日期"))
+    note = models.CharField(_("完成的工作"), max_length=500)
+    recorded_by = models.ForeignKey(settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+")
+    recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ScopedQuerySet.as_manager()
+
+    class Meta:
+        verbose_name = _("工作记录")
+        verbose_name_plural = _("工作记录")
+        indexes = [models.Index(fields=["assignment", "on"], name="work_report_on_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.assignment_id} {self.on}"

@@ -4,5 +4,5 @@ from enum import StrEnum
 class LifecyclePerm(StrEnum):
     VIEW = "lifecycle.view"  # see transfers, mobile and unreachable members, review lists
     TRANSFER = "lifecycle.transfer"  # issue, accept and return transfers; record letters and receipts
-    RECORD = "lifecycle.record"  # record mobile members' whereabouts and contact attempts
+    RECORD = "lifecycle.record"  # record whereabouts, contact attempts, work assigned and done
     DECIDE = "lifecycle.decide"  # record decisions: suspension, restoration, removal, expulsion

@@ -82,6 +82,25 @@ def cutoff(key: str, as_of: dt.date) -> dt.date:
     return day
 
 
+def full_months(since: dt.date, as_of: dt.date) -> int:
+    """How many whole months have passed from `since` to `as_of` (0 when as_of is before since)."""
+    n = max(0, (as_of.year - since.year) * 12 + as_of.month - since.month)
+    while n > 0 and add_months(since, n) > as_of:
+        n -= 1
+    return n
+
+
+def idle_months(last_activity: dt.date, as_of: dt.date) -> tuple[str, ...]:
+    """The consecutive months without activity since `last_activity`, as "YYYY-MM" labels oldest first: one per
+    whole month elapsed (the evidence of the self-withdrawal "work" ground)."""
+    return tuple(add_months(last_activity, i).strftime("%Y-%m") for i in range(full_months(last_activity, as_of)))
+
+
+def work_idle(last_activity: dt.date, as_of: dt.date) -> bool:
+    """An open assignment without any work recorded for the self-withdrawal period (6 months, 党章 第九条)."""
+    return is_due(last_activity, "self_withdrawal", as_of)
+
+
 def letter_valid_until(issued_on: dt.date, validity_months: int | None = None) -> dt.date:
     """The last day a transfer letter is valid: issue date plus the validity, less one day."""
     n = validity_months if validity_months is not None else THRESHOLDS["letter_validity"].value

@@ -14,7 +14,15 @@ from grassroots.access.scoping import get_scoped_or_404, orgs_for, path_filter
 from grassroots.core.paths import subtree_q
 from grassroots.lifecycle import review, rules
 from grassroots.lifecycle.choices import DecisionKind, DecisionStatus, TransferKind, TransferStatus
-from grassroots.lifecycle.models import ContactAttempt, Decision, ReviewOutcome, Transfer, Whereabouts
+from grassroots.lifecycle.models import (
+    ContactAttempt,
+    Decision,
+    ReviewOutcome,
+    Transfer,
+    Whereabouts,
+    WorkAssignment,
+    WorkReport,
+)
 from grassroots.lifecycle.permissions import LifecyclePerm
 from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
@@ -210,6 +218,7 @@ def member_lifecycle(actor, member: Member) -> dict:
         "decisions": list(member.decisions.select_related("approved_by_org").order_by("-occurred_on", "-id")[:20]),
         "transfers": list(member.transfers.select_related("from_org", "to_org").order_by("-issued_on", "-id")[:20]),
         "reviews": list(member.review_outcomes.order_by("-decided_on", "-id")[:20]),
+        "work": list(member.work_assignments.order_by("-assigned_on", "-id")[:20]),
     }
 
 
@@ -250,6 +259,82 @@ def review_rows(actor, as_of: dt.date, prefix: str | None = None) -> list[Review
             continue
         grouped.setdefault(member.pk, ReviewRow(member, [], outcomes.get(member.pk))).cases.append(case)
     return sorted(grouped.values(), key=lambda r: (r.member.org_path, r.member.pk))
+
+
+# Work assigned by the branch -------------------------------------------------------------------------------
+
+def _last_report(as_of: dt.date | None = None):
+    reports = WorkReport.objects.filter(assignment=OuterRef("pk"))
+    if as_of is not None:
+        reports = reports.filter(on__lte=as_of)
+    return Subquery(reports.order_by("-on").values("on")[:1])
+
+
+def work_list(actor, *, prefix: str | None = None, status: str = "open", member_id: int | None = None):
+    """Assignments of the actor's subtree with the date of the last report (one query, keyset-paged by the
+    caller). status: "open", "done" or "" for both."""
+    qs = _narrow(WorkAssignment.objects.all(), "org_path", prefix).visible_to(actor, PERM)
+    if status == "open":
+        qs = qs.filter(done_on__isnull=True)
+    elif status == "done":
+        qs = qs.filter(done_on__isnull=False)
+    if member_id:
+        qs = qs.filter(member_id=member_id)
+    return (qs.annotate(last_report=_last_report())
+            .select_related("member", "org").order_by("org_path", "id"))
+
+
+def branch_members(actor, org: Organization, perm: str = PERM):
+    """(id, name) of the branch's members on the roster, for choosing whom to assign work."""
+    return (Member.objects.filter(org=org, state=MemberState.ACTIVE).visible_to(actor, perm)
+            .order_by("name", "id").values_list("id", "name")[:500])
+
+
+def work_annotate(rows, as_of: dt.date) -> None:
+    """Set each row's last activity, idle months and whether it meets the self-withdrawal period."""
+    for row in rows:
+        row.last_activity = max(filter(None, (row.assigned_on, getattr(row, "last_report", None))))
+        row.idle = rules.idle_months(row.last_activity, as_of) if row.done_on is None else ()
+        row.idle_due = row.done_on is None and rules.work_idle(row.last_activity, as_of)
+
+
+def work_get(actor, pk: int, perm: str = PERM) -> WorkAssignment:
+    qs = WorkAssignment.objects.select_related("member", "org").annotate(last_report=_last_report())
+    return get_scoped_or_404(qs, actor, perm, pk=pk)
+
+
+def work_reports(assignment: WorkAssignment) -> list[WorkReport]:
+    return list(assignment.reports.order_by("-on", "-id")[:200])
+
+
+def work_review_cases(prefix: str, as_of: dt.date) -> list[review.ReviewCase]:
+    """The self-withdrawal review provider for the "work" ground (党章 第九条: 连续六个月不做党所分配的工作):
+    members of active standing under `prefix` with an assignment open on `as_of`, assigned at least 6 months
+    before, and no work report in the last 6 months. One query; the evidence names the task and the months."""
+    cutoff = rules.cutoff("self_withdrawal", as_of)
+    recent = WorkReport.objects.filter(assignment=OuterRef("pk"), on__gt=cutoff, on__lte=as_of)
+    rows = (WorkAssignment.objects.filter(subtree_q("org_path", prefix), member__state=MemberState.ACTIVE,
+                                          assigned_on__lte=cutoff)
+            .filter(Q(done_on__isnull=True) | Q(done_on__gt=as_of))
+            .filter(~Exists(recent))
+            .annotate(last_report=_last_report(as_of))
+            .values_list("member_id", "title", "assigned_on", "last_report")
+            .order_by("member_id", "assigned_on", "id"))
+    found: dict[int, list] = {}
+    for member_id, title, assigned_on, last_report in rows.iterator(chunk_size=2000):
+        found.setdefault(member_id, []).append((title, assigned_on, max(assigned_on, last_report or assigned_on)))
+    cases = []
+    for member_id, tasks in found.items():
+        title, assigned_on, last = min(tasks, key=lambda t: t[2])  # the longest without any work
+        months = rules.idle_months(last, as_of)
+        since = (f"最后一次工作记录为{last.isoformat()}" if last != assigned_on else "此后没有任何工作记录")
+        evidence = (f"{assigned_on.isoformat()}分配的工作任务「{title}」至今未完成，{since}；"
+                    f"{months[0]}至{months[-1]}连续{len(months)}个月未做党所分配的工作")
+        if len(tasks) > 1:
+            evidence += f"（另有{len(tasks) - 1}项任务同样无工作记录）"
+        cases.append(review.ReviewCase(member_id=member_id, ground="work", months=months,
+                                       evidence=evidence + "（党章第九条）"))
+    return cases
 
 
 # Counts ----------------------------------------------------------------------------------------------------

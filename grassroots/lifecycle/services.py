@@ -7,7 +7,8 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F
+from django.db.models import F, Value
+from django.db.models.functions import Greatest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,7 +26,15 @@ from grassroots.lifecycle.choices import (
     TransferSource,
     TransferStatus,
 )
-from grassroots.lifecycle.models import ContactAttempt, Decision, ReviewOutcome, Transfer, Whereabouts
+from grassroots.lifecycle.models import (
+    ContactAttempt,
+    Decision,
+    ReviewOutcome,
+    Transfer,
+    Whereabouts,
+    WorkAssignment,
+    WorkReport,
+)
 from grassroots.lifecycle.permissions import LifecyclePerm
 from grassroots.lifecycle.signals import member_transferred
 from grassroots.members import services as member_services
@@ -42,6 +51,7 @@ class LifecycleErrors:
     NOT_EXPIRED = "lifecycle_letter_not_expired"
     NOT_ABOVE = "lifecycle_approve_not_above"
     DECISION_OPEN = "lifecycle_decision_open"
+    WORK_CLOSED = "lifecycle_work_closed"
 
 
 def letter_validity_months() -> int:
@@ -163,6 +173,9 @@ def _move(actor, member: Member, to_org: Organization, on: dt.date, reason: str,
     member_transferred.send(sender=Transfer, member=moved, from_org=from_org, to_org=moved.org, on=on, actor=actor)
     # The open whereabouts follow the member; the history shows the move on both sides.
     changes = {"org": [from_org.name, moved.org.name], "on": [None, on.isoformat()]}
+    ended = _end_work_on_transfer(moved, on)
+    if ended:
+        changes["work_assignments_ended"] = [None, ended]
     _member_audit(actor, moved, verb, changes, reason, org_path=from_org.path)
     _member_audit(actor, moved, verb, changes, reason, org_path=moved.org_path)
     return moved, from_org
@@ -645,3 +658,91 @@ def contact_secret(*, actor, whereabouts: Whereabouts, reason: str = "") -> str:
         audit.record(actor=actor, verb="lifecycle.whereabouts.reveal", target=whereabouts,
                      org_path=whereabouts.member.org_path, reason=reason)
     return crypto.decrypt(whereabouts.contact_enc) if whereabouts.contact_enc else ""
+
+
+# ---------------------------------------------------------------------------------------------------------
+# Work assigned by the branch (党所分配的工作, 党章 第九条) and the member's dated work reports
+
+
+def _end_work_on_transfer(member: Member, on: dt.date) -> int:
+    """The assigning branch's open tasks end when the member moves away (inside the move's transaction)."""
+    return WorkAssignment.objects.filter(member=member, done_on__isnull=True).update(
+        done_on=Greatest(Value(on), F("assigned_on")), closing_note=_("组织关系转出，任务随之结束"),
+        version=F("version") + 1)
+
+
+def work_assign(*, actor, member: Member, title: str, assigned_on: dt.date, description: str = "",
+                ends_on: dt.date | None = None, today: dt.date | None = None) -> WorkAssignment:
+    """The branch assigns a task to one of its members (an on-duty post, a pairing, a village task)."""
+    require(actor, LifecyclePerm.RECORD, member.org_path)
+    today = _today(today)
+    errors: dict = {}
+    title = _require_text(errors, "title", title, _("请填写工作任务"))
+    _check_date(errors, "assigned_on", assigned_on, not_after=today, label=_("分配日期"))
+    if ends_on is not None and assigned_on is not None and ends_on < assigned_on:
+        errors.setdefault("ends_on", []).append(_("截止日期不能早于分配日期"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = Member.objects.select_for_update().get(pk=member.pk)
+        if locked.state != MemberState.ACTIVE:
+            raise DomainError(_("该党员不在册"), code=LifecycleErrors.NOT_ACTIVE, field="member")
+        row = WorkAssignment.objects.create(
+            member=locked, org_id=locked.org_id, org_path=locked.org_path, title=title[:120],
+            description=(description or "").strip()[:4000], assigned_on=assigned_on, ends_on=ends_on,
+            created_by=actor,
+        )
+        changes = {"title": [None, row.title], "assigned_on": [None, assigned_on.isoformat()],
+                   "ends_on": [None, ends_on.isoformat() if ends_on else None]}
+        audit.record(actor=actor, verb="lifecycle.work.assign", target=row, org_path=row.org_path, changes=changes)
+        _member_audit(actor, locked, "lifecycle.member.work_assigned", changes)
+    return row
+
+
+def _lock_open_work(assignment: WorkAssignment, version: int | None = None) -> WorkAssignment:
+    locked = WorkAssignment.objects.select_for_update().get(pk=assignment.pk)
+    if version is not None and locked.version != version:
+        raise ConcurrentEdit()
+    if locked.done_on is not None:
+        raise DomainError(_("该工作任务已结束，不能再登记"), code=LifecycleErrors.WORK_CLOSED)
+    return locked
+
+
+def work_report_record(*, actor, assignment: WorkAssignment, on: dt.date, note: str,
+                       today: dt.date | None = None) -> WorkReport:
+    """A dated entry of work done: the evidence that the member does the assigned work."""
+    require(actor, LifecyclePerm.RECORD, assignment.org_path)
+    today = _today(today)
+    errors: dict = {}
+    note = _require_text(errors, "note", note, _("请填写完成的工作"))
+    _check_date(errors, "on", on, not_after=today, not_before=assignment.assigned_on, label=_("工作日期"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = _lock_open_work(assignment)
+        report = WorkReport.objects.create(assignment=locked, org_path=locked.org_path, on=on, note=note[:500],
+                                           recorded_by=actor)
+        WorkAssignment.objects.filter(pk=locked.pk).update(version=F("version") + 1)
+        audit.record(actor=actor, verb="lifecycle.work.report", target=locked, org_path=locked.org_path,
+                     changes={"report": [None, f"{on.isoformat()} {report.note[:100]}"]})
+    assignment.version = locked.version + 1
+    return report
+
+
+def work_close(*, actor, assignment: WorkAssignment, version: int, done_on: dt.date, note: str,
+               today: dt.date | None = None) -> WorkAssignment:
+    """The branch closes a task, done or not, with how it went; a closed task no longer counts for the review."""
+    require(actor, LifecyclePerm.RECORD, assignment.org_path)
+    today = _today(today)
+    errors: dict = {}
+    note = _require_text(errors, "note", note, _("请填写完成情况"))
+    _check_date(errors, "done_on", done_on, not_after=today, not_before=assignment.assigned_on,
+                label=_("完成日期"))
+    if errors:
+        raise ValidationFailed(errors)
+    with transaction.atomic():
+        locked = _lock_open_work(assignment, version)
+        update_versioned(locked, version, {"done_on": done_on, "closing_note": note[:500]})
+        audit.record(actor=actor, verb="lifecycle.work.close", target=locked, org_path=locked.org_path,
+                     changes={"done_on": [None, done_on.isoformat()], "closing_note": [None, locked.closing_note]})
+    return locked

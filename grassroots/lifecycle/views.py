@@ -14,6 +14,7 @@ from django.views.decorators.http import require_http_methods, require_POST
 from grassroots.access.scoping import can, has_perm_anywhere
 from grassroots.core.errors import DomainError
 from grassroots.core.pagination import keyset_page
+from grassroots.core.selectors import history_for
 from grassroots.core.views import add_domain_error, scoped_view
 from grassroots.lifecycle import forms, selectors, services
 from grassroots.lifecycle.choices import DecisionStatus, TransferKind, TransferStatus
@@ -426,6 +427,103 @@ def review_record(request, pk: int):
         messages.error(request, "；".join(f"{form.fields[k].label}：{v[0]}" for k, v in form.errors.items()
                                          if k in form.fields) or "输入有误")
     return redirect("lifecycle:review_list")
+
+
+# Work assigned by the branch -------------------------------------------------------------------------------
+
+@scoped_view
+def work_list(request):
+    """A branch's (or subtree's) assigned work, with the months since the last work report; tasks idle for the
+    self-withdrawal period are flagged (they feed the review list)."""
+    _require_view(request)
+    org = _org(request)
+    status = request.GET.get("status", "open")
+    status = status if status in ("open", "done", "") else "open"
+    page = _page(request, selectors.work_list(request.user, prefix=org.path if org else None, status=status),
+                 key=("org_path", "id"))
+    selectors.work_annotate(page.items, timezone.localdate())
+    return render(request, "lifecycle/work_list.html", {
+        "page_title": "党员工作任务", "page": page, "org": org, "status": status, "query": _query(request),
+        "can_assign": org is not None and org.is_branch and can(request.user, LifecyclePerm.RECORD, org.path),
+        "threshold": services.rules.THRESHOLDS["self_withdrawal"],
+    })
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def work_create(request):
+    org = _org(request, perm=LifecyclePerm.RECORD)
+    if org is None or not org.is_branch:
+        raise Http404
+    members = list(selectors.branch_members(request.user, org, LifecyclePerm.RECORD))
+    form = forms.WorkAssignForm(request.POST or None, members=members,
+                                initial={"assigned_on": timezone.localdate(), "member": request.GET.get("member")})
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        member = selectors.member_get(request.user, data.pop("member"), perm=LifecyclePerm.RECORD)
+        try:
+            row = services.work_assign(actor=request.user, member=member, **data)
+        except DomainError as exc:
+            if exc.code == "forbidden":
+                raise
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已为 {member.name} 分配工作任务")
+            return redirect("lifecycle:work_detail", pk=row.pk)
+    return render(request, "lifecycle/work_form.html", {"page_title": f"分配工作任务 · {org.name}", "form": form,
+                                                        "org": org}, status=400 if form.errors else 200)
+
+
+def _work_context(request, row, **extra):
+    today = timezone.localdate()
+    selectors.work_annotate([row], today)
+    return {
+        "page_title": f"工作任务 · {row.member.name}", "work": row, "reports": selectors.work_reports(row),
+        "history": history_for(row),
+        "can_record": row.done_on is None and can(request.user, LifecyclePerm.RECORD, row.org_path),
+        "report_form": forms.WorkReportForm(initial={"on": today}),
+        "close_form": forms.WorkCloseForm(initial={"done_on": today, "version": row.version}),
+        "threshold": services.rules.THRESHOLDS["self_withdrawal"],
+        **extra,
+    }
+
+
+@scoped_view
+def work_detail(request, pk: int):
+    row = selectors.work_get(request.user, pk)
+    return render(request, "lifecycle/work_detail.html", _work_context(request, row))
+
+
+def _work_post(request, pk, form_class, call, key, done):
+    row = selectors.work_get(request.user, pk, perm=LifecyclePerm.RECORD)
+    form = form_class(request.POST)
+    if form.is_valid():
+        try:
+            call(row, form.cleaned_data)
+        except DomainError as exc:
+            if exc.code == "forbidden":
+                raise
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return redirect("lifecycle:work_detail", pk=row.pk)
+    return render(request, "lifecycle/work_detail.html", _work_context(request, row, **{key: form}), status=400)
+
+
+@scoped_view
+@require_POST
+def work_report(request, pk: int):
+    return _work_post(request, pk, forms.WorkReportForm,
+                      lambda row, d: services.work_report_record(actor=request.user, assignment=row, **d),
+                      "report_form", "已登记工作记录")
+
+
+@scoped_view
+@require_POST
+def work_close(request, pk: int):
+    return _work_post(request, pk, forms.WorkCloseForm,
+                      lambda row, d: services.work_close(actor=request.user, assignment=row, **d),
+                      "close_form", "工作任务已结束")
 
 
 # Dashboard panel -------------------------------------------------------------------------------------------

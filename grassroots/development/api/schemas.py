@@ -182,6 +182,15 @@ class StepIn(InputSchema):
     people: list[Id] = Field(default_factory=list, max_length=10, description="培养联系人或入党介绍人（党员ID）")
 
 
+class StepCorrectIn(InputSchema):
+    version: Version
+    reason: text(300, strip=True, min_length=1)
+    occurred_on: Date | None = Field(None, description="更正后的日期；不改可省略")
+    evidence: dict[str, Annotated[str, Field(max_length=2000)] | int | Decimal | None] | None = Field(
+        None, description="更正后的全部材料；不改可省略")
+    people: list[Id] | None = Field(None, max_length=10, description="更正后的培养联系人或入党介绍人；不改可省略")
+
+
 class ExclusionIn(InputSchema):
     member_id: Id
     reason: ExclusionCode
@@ -266,9 +275,29 @@ class SuspensionIn(InputSchema):
 class SuspensionOut(Schema):
     id: int
     member_id: int
+    member_name: str = Field(alias="member.name")
+    org_id: int = Field(alias="member.org_id")
     kind: str
     starts_on: dt.date
     ends_on: dt.date | None
+    reason: str
+    end_ref: str
+    version: int
+
+
+class SuspensionPageOut(PageOut):
+    items: list[SuspensionOut]
+
+
+class SuspensionListQuery(PageQuery):
+    org: Annotated[Id | None, BeforeValidator(blank_to_none)] = Field(None, description="党组织ID：该组织及下级")
+    all: bool = Field(False, description="包括已恢复权利的记录")
+
+
+class SuspensionEndIn(InputSchema):
+    version: Version
+    ends_on: Date
+    decision_ref: text(300, strip=True)
 
 
 class BoardRowOut(Schema):

@@ -6,6 +6,7 @@ from ninja.responses import Status
 
 from grassroots.access.scoping import get_scoped_or_404, orgs_for
 from grassroots.api.schemas import ERROR_STATUSES, ErrorOut, page_body
+from grassroots.core.pagination import keyset_page
 from grassroots.development import selectors, services
 from grassroots.development.api.schemas import (
     ApplicantCreateIn,
@@ -26,10 +27,14 @@ from grassroots.development.api.schemas import (
     ResolveIn,
     RevealIn,
     SecretsOut,
+    StepCorrectIn,
     StepIn,
     StepOut,
+    SuspensionEndIn,
     SuspensionIn,
+    SuspensionListQuery,
     SuspensionOut,
+    SuspensionPageOut,
     VoteIn,
     VoteOut,
     WithdrawIn,
@@ -115,6 +120,13 @@ def step_record(request, applicant_id: int, payload: StepIn):
     return Status(201, step)
 
 
+@router.post("/{int:applicant_id}/steps/{int:step_id}/correct", response={200: StepOut, **ERRORS},
+             url_name="step_correct", summary="更正已登记步骤的日期或材料（须写明原因；重新校验其后各步骤）")
+def step_correct(request, applicant_id: int, step_id: int, payload: StepCorrectIn):
+    record = selectors.step_get(request.auth, applicant_id, step_id)
+    return services.step_correct(actor=request.auth, step=record, **payload.model_dump())
+
+
 @router.post("/{int:applicant_id}/votes", response={201: VoteOut, **ERRORS}, url_name="vote_record",
              summary="支部大会表决（应到会人数按花名册计算）")
 def vote_record(request, applicant_id: int, payload: VoteIn):
@@ -183,7 +195,27 @@ def plan_set(request, payload: PlanIn):
 def suspension_record(request, member_id: int, payload: SuspensionIn):
     data = payload.model_dump()
     member = get_scoped_or_404(Member, request.auth, MemberPerm.VIEW, pk=member_id)
-    return Status(201, services.suspension_record(actor=request.auth, member=member, **data))
+    row = services.suspension_record(actor=request.auth, member=member, **data)
+    return Status(201, selectors.suspension_get(request.auth, row.pk))
+
+
+@router.get("/suspensions/", response={200: SuspensionPageOut, **ERRORS}, url_name="suspension_list",
+            summary="党员权利中止（当前的；all=true 含已恢复）")
+def suspension_list(request, query: Query[SuspensionListQuery]):
+    actor = request.auth
+    org_path = org_get(actor, query.org, DevelopmentPerm.VIEW).path if query.org else None
+    qs = selectors.suspension_list(actor, org_path=org_path, current=not query.all)
+    return page_body(keyset_page(qs, key_fields=("org_path", "id"), page_size=query.page_size, after=query.after,
+                                 before=query.before, page=query.page))
+
+
+@router.post("/suspensions/{int:suspension_id}/end", response={200: SuspensionOut, **ERRORS},
+             url_name="suspension_end", summary="恢复党员权利（日期和决定文号）")
+def suspension_end(request, suspension_id: int, payload: SuspensionEndIn):
+    actor = request.auth
+    row = selectors.suspension_get(actor, suspension_id, DevelopmentPerm.RECORD)
+    services.suspension_end(actor=actor, suspension=row, **payload.model_dump())
+    return selectors.suspension_get(actor, suspension_id)
 
 
 __all__ = ["NoticeOut", "VoteOut", "router"]

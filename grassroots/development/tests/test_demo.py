@@ -40,6 +40,9 @@ def test_demo_pipeline_replays_through_the_rules():
             if code == "approval":
                 facts.probation_ends_on = rules.probation_ends_on(facts.first("admission_meeting"))
         assert facts.stage == person.stage
+        replay = rules.check_chain([rules.RecordedStep(i, r["code"], r["occurred_on"]) for i, r in enumerate(steps[person.pk])],
+                                   notices.get(person.pk, {}), TODAY, person.probation_ends_on)
+        assert replay.ok, (person.pk, replay.messages())  # what a correction re-validates holds for every file
         if person.member_id:
             member = Member.objects.get(pk=person.member_id)
             assert member.joined_on == person.admitted_on and member.id_number_hash == person.id_number_hash

@@ -9,7 +9,15 @@ from pydantic import Field
 
 from grassroots.api.schemas import Date, Id, InputSchema, PageOut, PageQuery, Version, text, text_for
 from grassroots.lifecycle.choices import ContactMethod, DecisionKind, ReviewOutcomeKind, TransferSource
-from grassroots.lifecycle.models import ContactAttempt, Decision, ReviewOutcome, Transfer, Whereabouts
+from grassroots.lifecycle.models import (
+    ContactAttempt,
+    Decision,
+    ReviewOutcome,
+    Transfer,
+    Whereabouts,
+    WorkAssignment,
+    WorkReport,
+)
 
 
 class OrgFilterQuery(PageQuery):
@@ -290,3 +298,57 @@ class SummaryOut(Schema):
     removal_candidates: int
     to_approve: int
     suspended: int
+
+
+class WorkListQuery(OrgFilterQuery):
+    status: Literal["", "open", "done"] = Field("open", description="open 进行中，done 已结束，空为全部")
+    member: Id | None = Field(None, description="党员ID：只看该党员的任务")
+
+
+class WorkOut(Schema):
+    id: int
+    member_id: int
+    member_name: str = Field(alias="member.name")
+    org_id: int
+    title: str
+    description: str
+    assigned_on: dt.date
+    ends_on: dt.date | None
+    done_on: dt.date | None
+    closing_note: str
+    last_report: dt.date | None = None
+    idle_months: list[str] = Field(default_factory=list, description="自最近一次工作记录（或分配日期）起无工作记录的月份")
+    idle_due: bool = Field(False, description="已连续6个月无工作记录（党章第九条，列入自行脱党审查）")
+    version: int
+
+
+class WorkPageOut(PageOut):
+    items: list[WorkOut]
+
+
+class WorkReportOut(Schema):
+    id: int
+    on: dt.date
+    note: str
+
+
+class WorkDetailOut(WorkOut):
+    reports: list[WorkReportOut] = Field(alias="report_rows")
+
+
+class WorkAssignIn(InputSchema):
+    title: text_for(WorkAssignment, "title", strip=True)
+    description: text(4000, strip=True) = ""
+    assigned_on: Date
+    ends_on: Date | None = None
+
+
+class WorkReportIn(InputSchema):
+    on: Date
+    note: text_for(WorkReport, "note", strip=True)
+
+
+class WorkCloseIn(InputSchema):
+    version: Version
+    done_on: Date
+    note: text_for(WorkAssignment, "closing_note", strip=True)

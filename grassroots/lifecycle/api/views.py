@@ -277,6 +277,63 @@ def review_outcome_create(request, member_id: int, payload: s.ReviewOutcomeIn):
     return Status(201, row)
 
 
+# Work assigned by the branch -------------------------------------------------------------------------------
+
+def _work_out(row):
+    selectors.work_annotate([row], timezone.localdate())
+    row.idle_months = list(row.idle)
+    return row
+
+
+@router.get("/work/", response={200: s.WorkPageOut, **ERRORS}, url_name="work_list",
+            summary="党员工作任务（含连续无工作记录的月份）")
+def work_list(request, query: Query[s.WorkListQuery]):
+    actor = request.auth
+    qs = selectors.work_list(actor, prefix=_prefix(actor, query.org), status=query.status, member_id=query.member)
+    page = _page(qs, query, key=("org_path", "id"))
+    page.items = [_work_out(row) for row in page.items]
+    return page_body(page)
+
+
+@router.get("/work/{work_id}", response={200: s.WorkDetailOut, **ERRORS}, url_name="work_detail",
+            summary="工作任务及其工作记录")
+def work_detail(request, work_id: int):
+    row = selectors.work_get(request.auth, work_id)
+    return _work_detail(row)
+
+
+def _work_detail(row):
+    row.report_rows = selectors.work_reports(row)
+    return _work_out(row)
+
+
+@router.post("/members/{member_id}/work", response={201: s.WorkDetailOut, **ERRORS}, url_name="work_assign",
+             summary="为党员分配工作任务")
+def work_assign(request, member_id: int, payload: s.WorkAssignIn):
+    actor = request.auth
+    member = selectors.member_get(actor, member_id, LifecyclePerm.RECORD)
+    row = services.work_assign(actor=actor, member=member, **payload.model_dump())
+    return Status(201, _work_detail(selectors.work_get(actor, row.pk)))
+
+
+@router.post("/work/{work_id}/reports", response={201: s.WorkDetailOut, **ERRORS}, url_name="work_report",
+             summary="登记工作记录（完成的工作）")
+def work_report(request, work_id: int, payload: s.WorkReportIn):
+    actor = request.auth
+    row = selectors.work_get(actor, work_id, LifecyclePerm.RECORD)
+    services.work_report_record(actor=actor, assignment=row, **payload.model_dump())
+    return Status(201, _work_detail(selectors.work_get(actor, work_id)))
+
+
+@router.post("/work/{work_id}/close", response={200: s.WorkDetailOut, **ERRORS}, url_name="work_close",
+             summary="结束工作任务（完成日期和完成情况）")
+def work_close(request, work_id: int, payload: s.WorkCloseIn):
+    actor = request.auth
+    row = selectors.work_get(actor, work_id, LifecyclePerm.RECORD)
+    services.work_close(actor=actor, assignment=row, **payload.model_dump())
+    return _work_detail(selectors.work_get(actor, work_id))
+
+
 @router.get("/summary", response={200: s.SummaryOut, **ERRORS}, url_name="summary",
             summary="待办与名单计数（看板提醒）")
 def summary(request, org: int | None = None):

@@ -105,3 +105,17 @@ def test_direct_exit_only_for_kinds_needing_no_approval_above(kind, route):
     assert rules.direct_exit_route(kind) == route
     if kind in rules.DECISION_RULES:  # a decision kind is direct exactly when it needs no approval above
         assert (route is None) == (not rules.DECISION_RULES[kind].needs_approval)
+
+
+def test_idle_months_count_whole_months_since_the_last_activity():
+    from grassroots.lifecycle.rules import full_months, idle_months, work_idle
+
+    since = dt.date(2026, 1, 31)
+    assert full_months(since, dt.date(2026, 7, 30)) == 5
+    assert full_months(since, dt.date(2026, 7, 31)) == 6
+    assert full_months(since, dt.date(2025, 12, 1)) == 0
+    assert idle_months(dt.date(2026, 1, 15), dt.date(2026, 7, 15)) == (
+        "2026-01", "2026-02", "2026-03", "2026-04", "2026-05", "2026-06")
+    assert work_idle(dt.date(2026, 1, 15), dt.date(2026, 7, 15))  # exactly six months: listed
+    assert not work_idle(dt.date(2026, 1, 16), dt.date(2026, 7, 15))  # a day short
+    assert not work_idle(dt.date(2026, 2, 15), dt.date(2026, 7, 15))  # five months
