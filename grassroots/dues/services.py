@@ -35,6 +35,7 @@ from grassroots.dues.models import (
 from grassroots.dues.permissions import DuesPerm
 from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
+from grassroots.orgs.choices import OrgKind
 from grassroots.orgs.models import PATH_STEP, Organization
 
 MASKED = "***"
@@ -83,9 +84,13 @@ def schedule_for(path: str, month: dt.date) -> RateSchedule | None:
 
 def schedule_create(*, actor, scope_org: Organization, name: str, effective_from: dt.date, decision_ref: str,
                     approved_by: str, bands: list[rules.Band]) -> RateSchedule:
-    """A province's (or county's) own schedule from a month on. Earlier assessments keep theirs."""
+    """A local committee's own schedule from a month on (a province's, city's or county's 党委, with dues.approve
+    granted there or above). Never edited: a later schedule of the same scope supersedes it from its date, and
+    every assessment keeps the schedule it used. The bands are checked by rules.band_errors."""
     require(actor, DuesPerm.APPROVE, scope_org)
-    errors: dict[str, list[str]] = {}
+    if scope_org.kind != OrgKind.COMMITTEE:
+        raise PermissionRefused(_("只有党委可以制定本地区的党费交纳标准（党总支、党支部不能）"))
+    errors: dict[str, list[str]] = rules.band_errors(bands)
     if effective_from != rules.month_start(effective_from):
         errors["effective_from"] = [_("生效日期应为某月1日")]
     elif effective_from < rules.month_start(timezone.localdate()):
@@ -94,8 +99,6 @@ def schedule_create(*, actor, scope_org: Organization, name: str, effective_from
         errors["name"] = [_("请填写名称")]
     if not decision_ref.strip():
         errors["decision_ref"] = [_("请填写依据文件")]
-    if not bands:
-        errors["bands"] = [_("至少需要一个交纳档次")]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -115,7 +118,9 @@ def schedule_create(*, actor, scope_org: Organization, name: str, effective_from
             for i, b in enumerate(bands)
         ])
         audit.record(actor=actor, verb="dues.schedule.create", target=schedule, org_path=scope_org.path,
-                     changes={"effective_from": [None, effective_from.isoformat()], "bands": [None, len(bands)]})
+                     target_label=schedule.name,
+                     changes={"effective_from": [None, effective_from.isoformat()], "bands": [None, len(bands)],
+                              "decision_ref": [None, schedule.decision_ref]})
     return schedule
 
 
