@@ -284,11 +284,16 @@ def _yuan_sql(expression: str) -> str:
     return f"({expression}) / 100.0"
 
 
-def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declaration_filter: str = "") -> str:
+def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declaration_filter: str = "",
+                   build: str | None = None, create: bool = True) -> str:
     """One INSERT … SELECT for a month: each member's effective declaration (the one whose month range holds it),
     the owing branch on the 1st (the first recorded move after the 1st names the branch left), an approved
     reduction covering the month, and the amount from the bands (rules.amount_sql). Idempotent: members already
-    assessed for the month are skipped (NOT EXISTS), and the unique (member, month) constraint backs it. Parameters: month, month_end, run_id, schedule_id, lo, hi, now."""
+    assessed for the month are skipped (NOT EXISTS), and the unique (member, month) constraint backs it.
+    With `build` (PostgreSQL, a month with no partition yet): the same rows into that plain table, created by
+    `CREATE TABLE … AS` (or appended, `create=False`, for a further schedule), typed as the partitioned parent's
+    columns (partitions.py); nothing is assessed yet, so nothing to skip. Parameters: month, month_end, run_id,
+    schedule_id, lo, hi."""
     # MATERIALIZED: the base in fen and the CASE are computed once per declaration, not once per reference
     amount = rules.amount_sql(bands, category="f.category", base_fen="f.base_fen", fixed_fen="f.fixed_fen")
     reduced = _fen_sql("r.amount")
@@ -298,8 +303,10 @@ def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declarat
     conflict = "" if connection.vendor == "postgresql" else "ON CONFLICT (member_id, month) DO NOTHING"
     payable = ("CASE WHEN x.r_kind = 'waive' THEN 0 WHEN x.r_kind = 'reduce' AND x.r_fen < x.std_fen "
                "THEN x.r_fen ELSE x.std_fen END")
+    skip_assessed = "" if build else (
+        "AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)")
     # The only text put into the SQL is our own: band numbers and codes, path literals of [0-9A-Z] and ids.
-    return f"""
+    ctes = f"""
 WITH f AS MATERIALIZED (
     SELECT member_id, category, base, {_fen_sql("base")} AS base_fen, {_fen_sql("fixed_amount")} AS fixed_fen
     FROM dues_declaration
@@ -314,11 +321,8 @@ WITH f AS MATERIALIZED (
     SELECT member_id, id, kind, amount,
            ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY approved_on DESC, id DESC) AS rn
     FROM dues_reduction WHERE state = 'approved' AND from_month <= %(month)s AND to_month >= %(month)s
-)
-INSERT INTO dues_assessment (member_id, month, org_id, org_path, schedule_id, run_id, category, base, standard,
-                             amount, reduction_id, payment_id)
-SELECT x.member_id, %(month)s, x.org_id, x.org_path, %(schedule_id)s, %(run_id)s, x.category, x.base,
-       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL
+)"""  # noqa: S608
+    rows = f"""
 FROM (
     SELECT m.id AS member_id, COALESCE(mv.from_org_id, m.org_id) AS org_id,
            COALESCE(mv.from_org_path, m.org_path) AS org_path, d.category AS category, d.base AS base,
@@ -328,29 +332,53 @@ FROM (
     LEFT JOIN mv ON mv.member_id = m.id AND mv.rn = 1
     LEFT JOIN r ON r.member_id = m.id AND r.rn = 1
     WHERE m.joined_on <= %(month_end)s AND (m.left_on IS NULL OR m.left_on > %(month)s) {member_filter}
-      AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)
+      {skip_assessed}
 ) x
 WHERE x.std_fen IS NOT NULL AND x.org_path >= %(lo)s AND x.org_path < %(hi)s
-ORDER BY x.org_path, x.member_id
+ORDER BY x.org_path, x.member_id"""  # noqa: S608
+    if build:
+        from grassroots.dues import partitions
+
+        select = partitions.select_list({
+            "id": "nextval(pg_get_serial_sequence('dues_assessment', 'id'))", "month": "%(month)s",
+            "org_path": "x.org_path", "category": "x.category", "base": "x.base",
+            "standard": "x.std_fen / 100.0", "amount": f"({payable}) / 100.0", "member_id": "x.member_id",
+            "org_id": "x.org_id", "run_id": "%(run_id)s", "payment_id": "NULL", "schedule_id": "%(schedule_id)s",
+            "reduction_id": "x.reduction_id"})
+        head = f"CREATE TABLE {build} AS" if create else f"INSERT INTO {build}"
+        return f"{head} {ctes}\nSELECT {select}{rows}"
+    return f"""{ctes}
+INSERT INTO dues_assessment (member_id, month, org_id, org_path, schedule_id, run_id, category, base, standard,
+                             amount, reduction_id, payment_id)
+SELECT x.member_id, %(month)s, x.org_id, x.org_path, %(schedule_id)s, %(run_id)s, x.category, x.base,
+       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL{rows}
 {conflict}
-"""  # noqa: S608
+"""
 
 
 def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | None = None,
                          member_ids: list[int] | None = None) -> dict:
     """Assess one month for every member whose branch on the 1st lies in the subtree: one INSERT … SELECT per
-    schedule in force (usually one). Running it again changes nothing. Returns counts."""
+    schedule in force (usually one). Running it again changes nothing. Returns counts.
+    PostgreSQL, a month without its partition yet: the first schedule's rows build the partition-to-be with
+    CREATE TABLE … AS, the others insert into it, then it is indexed and attached (partitions.py)."""
+    from grassroots.dues import partitions
+
     month = rules.month_start(month)
     month_end = rules.add_months(month, 1) - dt.timedelta(days=1)
     created = 0
     covered: list[str] = []  # more specific scopes already done
+    build = None  # the month's partition-to-be, when this run builds it
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # one big statement: hash joins, no JIT warm-up, for this transaction
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new partition's index sorts
                 cursor.execute("SET LOCAL enable_nestloop = off")  # row estimates through the CASE are poor
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ASSESS_LOCK, month.year * 100 + month.month])
+                if not partitions.exists(cursor, month):
+                    build = partitions.partition_name(month)
         for schedule in schedules_for(month):
             scope = schedule.scope_path
             if not (org_path.startswith(scope) or scope.startswith(org_path)):
@@ -370,7 +398,8 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                     " OR member_id IN (SELECT member_id FROM dues_duesmove WHERE moved_on > %(month)s"
                     " AND from_org_path >= %(lo)s AND from_org_path < %(hi)s))")
             sql = assessment_sql(schedule_bands(schedule), member_filter=member_filter,
-                                 declaration_filter=declaration_filter)
+                                 declaration_filter=declaration_filter,
+                                 build=build, create=not covered)
             params = {"month": month, "month_end": month_end, "schedule_id": schedule.pk,
                       "run_id": run.pk if run else None, "lo": lo, "hi": lo + "~"}
             with connection.cursor() as cursor:
@@ -381,6 +410,9 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                 else:
                     created += max(cursor.rowcount, 0)
             covered.append(scope)
+        if build and covered:  # (no schedule reaching the subtree built nothing)
+            with connection.cursor() as cursor:
+                partitions.attach(cursor, month)
     return {"created": created}
 
 
