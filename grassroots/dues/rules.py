@@ -372,25 +372,39 @@ def unpaid_run(months: list[tuple[dt.date, bool]], before: dt.date) -> list[dt.d
 
 # ---- SQL derived from the same bands --------------------------------------------------------------------------
 
-def amount_sql(bands: list[Band], *, category: str, base_fen: str, fixed_fen: str) -> str:
+def amount_sql(bands: list[Band], *, category: str, base: str, fixed: str, to_fen) -> str:
     """A SQL CASE giving the month's dues in fen (integer) from the band rows, NULL when none applies.
-    `category`, `base_fen` and `fixed_fen` are SQL expressions. Literals are our own integers and codes."""
-    arms = []
+    `category`, `base` and `fixed` are SQL expressions (yuan, two decimals); `to_fen(expression)` gives the SQL
+    of an amount in whole fen. Literals are our own numbers and codes. One arm per category (a simple CASE
+    compares the category once, not once per band); inside it the category's bands in their order, the first
+    that holds giving the amount, as band_for does. Bounds compare the decimal itself, so the conversion to
+    fen is made once, in the arm taken."""
+    by_category: dict[str, list[Band]] = {}
     for band in bands:
-        code = band.category.replace("'", "")
-        if band.kind == BandKind.RATE:
-            conditions = [f"{category} = '{code}'", f"{base_fen} IS NOT NULL"]
-            if band.lower is not None:
-                conditions.append(f"{base_fen} > {fen(band.lower)}")
-            if band.upper is not None:
-                conditions.append(f"{base_fen} <= {fen(band.upper)}")
-            value = f"({base_fen} * {band.rate_bp} + {BASIS // 2}) / {BASIS}"
-        elif band.kind == BandKind.FIXED:
-            conditions = [f"{category} = '{code}'"]
-            value = str(fen(band.fixed))
-        else:
-            conditions = [f"{category} = '{code}'", f"{fixed_fen} >= {fen(band.fixed_min)}",
-                          f"{fixed_fen} <= {fen(band.fixed_max)}"]
-            value = fixed_fen
-        arms.append(f"WHEN {' AND '.join(conditions)} THEN {value}")
-    return "CASE " + " ".join(arms) + " END" if arms else "NULL"
+        by_category.setdefault(band.category.replace("'", ""), []).append(band)
+    arms = []
+    for code, rows in by_category.items():
+        inner = []
+        for band in rows:
+            if band.kind == BandKind.RATE:
+                conditions = [f"{base} IS NOT NULL"]
+                if band.lower is not None:
+                    conditions.append(f"{base} > {to_fen_literal(band.lower)}")
+                if band.upper is not None:
+                    conditions.append(f"{base} <= {to_fen_literal(band.upper)}")
+                value = f"({to_fen(base)} * {band.rate_bp} + {BASIS // 2}) / {BASIS}"
+            elif band.kind == BandKind.FIXED:
+                conditions = ["1 = 1"]
+                value = str(fen(band.fixed))
+            else:
+                conditions = [f"{fixed} >= {to_fen_literal(band.fixed_min)}",
+                              f"{fixed} <= {to_fen_literal(band.fixed_max)}"]
+                value = to_fen(fixed)
+            inner.append(f"WHEN {' AND '.join(conditions)} THEN {value}")
+        arms.append(f"WHEN '{code}' THEN CASE {' '.join(inner)} END")
+    return f"CASE {category} " + " ".join(arms) + " END" if arms else "NULL"
+
+
+def to_fen_literal(amount: Decimal) -> str:
+    """A yuan bound as a SQL decimal literal to the fen (3000 → 3000.00)."""
+    return str(to_fen(amount))

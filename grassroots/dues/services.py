@@ -293,9 +293,9 @@ def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declarat
     With `build` (PostgreSQL, a month with no partition yet): the same rows into that plain table, created by
     `CREATE TABLE … AS` (or appended, `create=False`, for a further schedule), typed as the partitioned parent's
     columns (partitions.py); nothing is assessed yet, so nothing to skip. Parameters: month, month_end, run_id,
-    schedule_id, lo, hi."""
-    # MATERIALIZED: the base in fen and the CASE are computed once per declaration, not once per reference
-    amount = rules.amount_sql(bands, category="f.category", base_fen="f.base_fen", fixed_fen="f.fixed_fen")
+    schedule_id, lo, hi, and with `build` the id sequence's name (sequence)."""
+    # MATERIALIZED: the CASE is computed once per declaration, not once per reference
+    amount = rules.amount_sql(bands, category="category", base="base", fixed="fixed_amount", to_fen=_fen_sql)
     reduced = _fen_sql("r.amount")
     # PostgreSQL: runs of a month are serialized by an advisory lock and NOT EXISTS skips assessed members, so
     # the speculative-insertion cost of ON CONFLICT (a second unique-index probe per row) is not paid; the
@@ -307,12 +307,10 @@ def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declarat
         "AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)")
     # The only text put into the SQL is our own: band numbers and codes, path literals of [0-9A-Z] and ids.
     ctes = f"""
-WITH f AS MATERIALIZED (
-    SELECT member_id, category, base, {_fen_sql("base")} AS base_fen, {_fen_sql("fixed_amount")} AS fixed_fen
+WITH d AS MATERIALIZED (
+    SELECT member_id, category, base, {amount} AS std_fen
     FROM dues_declaration
     WHERE effective_month <= %(month)s AND (until_month IS NULL OR until_month > %(month)s) {declaration_filter}
-), d AS MATERIALIZED (
-    SELECT member_id, category, base, {amount} AS std_fen FROM f
 ), mv AS (
     SELECT member_id, from_org_id, from_org_path,
            ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY moved_on, id) AS rn
@@ -334,13 +332,15 @@ FROM (
     WHERE m.joined_on <= %(month_end)s AND (m.left_on IS NULL OR m.left_on > %(month)s) {member_filter}
       {skip_assessed}
 ) x
-WHERE x.std_fen IS NOT NULL AND x.org_path >= %(lo)s AND x.org_path < %(hi)s
-ORDER BY x.org_path, x.member_id"""  # noqa: S608
+WHERE x.std_fen IS NOT NULL AND x.org_path >= %(lo)s AND x.org_path < %(hi)s"""  # noqa: S608
+    # Into the indexed table, rows in index order keep the btree insertions sequential; a table built whole is
+    # indexed afterwards by sorting, so sorting the rows first would only be paid twice.
+    order = "" if build else "\nORDER BY x.org_path, x.member_id"
     if build:
         from grassroots.dues import partitions
 
         select = partitions.select_list({
-            "id": "nextval(pg_get_serial_sequence('dues_assessment', 'id'))", "month": "%(month)s",
+            "id": "nextval(CAST(%(sequence)s AS regclass))", "month": "%(month)s",
             "org_path": "x.org_path", "category": "x.category", "base": "x.base",
             "standard": "x.std_fen / 100.0", "amount": f"({payable}) / 100.0", "member_id": "x.member_id",
             "org_id": "x.org_id", "run_id": "%(run_id)s", "payment_id": "NULL", "schedule_id": "%(schedule_id)s",
@@ -351,7 +351,7 @@ ORDER BY x.org_path, x.member_id"""  # noqa: S608
 INSERT INTO dues_assessment (member_id, month, org_id, org_path, schedule_id, run_id, category, base, standard,
                              amount, reduction_id, payment_id)
 SELECT x.member_id, %(month)s, x.org_id, x.org_path, %(schedule_id)s, %(run_id)s, x.category, x.base,
-       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL{rows}
+       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL{rows}{order}
 {conflict}
 """
 
@@ -379,6 +379,8 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ASSESS_LOCK, month.year * 100 + month.month])
                 if not partitions.exists(cursor, month):
                     build = partitions.partition_name(month)
+                    cursor.execute("SELECT pg_get_serial_sequence('dues_assessment', 'id')")
+                    sequence = cursor.fetchone()[0]
         for schedule in schedules_for(month):
             scope = schedule.scope_path
             if not (org_path.startswith(scope) or scope.startswith(org_path)):
@@ -402,6 +404,8 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                                  build=build, create=not covered)
             params = {"month": month, "month_end": month_end, "schedule_id": schedule.pk,
                       "run_id": run.pk if run else None, "lo": lo, "hi": lo + "~"}
+            if build:
+                params["sequence"] = sequence
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 if connection.vendor == "sqlite":  # the sqlite3 module reports no rowcount for WITH … INSERT

@@ -138,10 +138,11 @@ def test_month_helpers():
         rules.parse_month("2026/3")
 
 
-def test_amount_sql_has_one_arm_per_band():
-    sql = rules.amount_sql(SEED_BANDS, category="c", base_fen="b", fixed_fen="f")
-    assert sql.count("WHEN") == len(SEED_BANDS)
-    assert "b <= 300000" in sql and "b > 300000" in sql and "(b * 50 + 5000) / 10000" in sql
+def test_amount_sql_has_one_arm_per_category_and_band():
+    sql = rules.amount_sql(SEED_BANDS, category="c", base="b", fixed="f", to_fen=lambda e: f"fen({e})")
+    assert sql.startswith("CASE c WHEN 'on_job' THEN CASE WHEN b IS NOT NULL")
+    assert sql.count("WHEN") == len(SEED_BANDS) + len({b.category for b in SEED_BANDS})
+    assert "b <= 3000.00" in sql and "b > 3000.00" in sql and "(fen(b) * 50 + 5000) / 10000" in sql
 
 
 # ---- a new schedule's bands (rules.band_errors) ------------------------------------------------------------------
