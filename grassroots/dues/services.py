@@ -284,8 +284,12 @@ def _yuan_sql(expression: str) -> str:
     return f"({expression}) / 100.0"
 
 
+OWNER_PATH = "COALESCE(mv.from_org_path, m.org_path)"  # the branch on the 1st (with the moves joined)
+
+
 def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declaration_filter: str = "",
-                   build: str | None = None, create: bool = True) -> str:
+                   build: str | None = None, create: bool = True, moves: bool = True,
+                   reductions: bool = True, whole: bool = False) -> str:
     """One INSERT … SELECT for a month: each member's effective declaration (the one whose month range holds it),
     the owing branch on the 1st (the first recorded move after the 1st names the branch left), an approved
     reduction covering the month, and the amount from the bands (rules.amount_sql). Idempotent: members already
@@ -293,7 +297,10 @@ def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declarat
     With `build` (PostgreSQL, a month with no partition yet): the same rows into that plain table, created by
     `CREATE TABLE … AS` (or appended, `create=False`, for a further schedule), typed as the partitioned parent's
     columns (partitions.py); nothing is assessed yet, so nothing to skip. Parameters: month, month_end, run_id,
-    schedule_id, lo, hi, and with `build` the id sequence's name (sequence)."""
+    schedule_id, lo, hi, and with `build` the id sequence's name (sequence).
+    `moves`/`reductions` False (the caller saw none for the month) leave those joins out: a month's million
+    rows then skip two hash joins that would find nothing. `member_filter` may use OWNER_PATH. `whole`: the
+    run covers every organization, so no path range (it would only tempt the planner into an index scan)."""
     # MATERIALIZED: the CASE is computed once per declaration, not once per reference
     amount = rules.amount_sql(bands, category="category", base="base", fixed="fixed_amount", to_fen=_fen_sql)
     reduced = _fen_sql("r.amount")
@@ -302,37 +309,42 @@ def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declarat
     # unique constraint still refuses a duplicate. SQLite has one writer; ON CONFLICT there is cheap.
     conflict = "" if connection.vendor == "postgresql" else "ON CONFLICT (member_id, month) DO NOTHING"
     payable = ("CASE WHEN x.r_kind = 'waive' THEN 0 WHEN x.r_kind = 'reduce' AND x.r_fen < x.std_fen "
-               "THEN x.r_fen ELSE x.std_fen END")
+               "THEN x.r_fen ELSE x.std_fen END") if reductions else "x.std_fen"
     skip_assessed = "" if build else (
         "AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)")
+    owner = (f"COALESCE(mv.from_org_id, m.org_id) AS org_id, {OWNER_PATH} AS org_path" if moves
+             else "m.org_id AS org_id, m.org_path AS org_path")
+    reduction = (f"r.kind AS r_kind, {reduced} AS r_fen, r.id AS reduction_id" if reductions
+                 else "CAST(NULL AS BIGINT) AS reduction_id")
+    joins = ("\n    LEFT JOIN mv ON mv.member_id = m.id AND mv.rn = 1" if moves else "") + (
+        "\n    LEFT JOIN r ON r.member_id = m.id AND r.rn = 1" if reductions else "")
+    mv_cte = """, mv AS (
+    SELECT member_id, from_org_id, from_org_path,
+           ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY moved_on, id) AS rn
+    FROM dues_duesmove WHERE moved_on > %(month)s
+)""" if moves else ""
+    r_cte = """, r AS (
+    SELECT member_id, id, kind, amount,
+           ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY approved_on DESC, id DESC) AS rn
+    FROM dues_reduction WHERE state = 'approved' AND from_month <= %(month)s AND to_month >= %(month)s
+)""" if reductions else ""
     # The only text put into the SQL is our own: band numbers and codes, path literals of [0-9A-Z] and ids.
     ctes = f"""
 WITH d AS MATERIALIZED (
     SELECT member_id, category, base, {amount} AS std_fen
     FROM dues_declaration
     WHERE effective_month <= %(month)s AND (until_month IS NULL OR until_month > %(month)s) {declaration_filter}
-), mv AS (
-    SELECT member_id, from_org_id, from_org_path,
-           ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY moved_on, id) AS rn
-    FROM dues_duesmove WHERE moved_on > %(month)s
-), r AS (
-    SELECT member_id, id, kind, amount,
-           ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY approved_on DESC, id DESC) AS rn
-    FROM dues_reduction WHERE state = 'approved' AND from_month <= %(month)s AND to_month >= %(month)s
-)"""  # noqa: S608
+){mv_cte}{r_cte}"""  # noqa: S608
     rows = f"""
 FROM (
-    SELECT m.id AS member_id, COALESCE(mv.from_org_id, m.org_id) AS org_id,
-           COALESCE(mv.from_org_path, m.org_path) AS org_path, d.category AS category, d.base AS base,
-           d.std_fen AS std_fen, r.kind AS r_kind, {reduced} AS r_fen, r.id AS reduction_id
+    SELECT m.id AS member_id, {owner}, d.category AS category, d.base AS base, d.std_fen AS std_fen,
+           {reduction}
     FROM members_member m
-    JOIN d ON d.member_id = m.id
-    LEFT JOIN mv ON mv.member_id = m.id AND mv.rn = 1
-    LEFT JOIN r ON r.member_id = m.id AND r.rn = 1
+    JOIN d ON d.member_id = m.id{joins}
     WHERE m.joined_on <= %(month_end)s AND (m.left_on IS NULL OR m.left_on > %(month)s) {member_filter}
       {skip_assessed}
 ) x
-WHERE x.std_fen IS NOT NULL AND x.org_path >= %(lo)s AND x.org_path < %(hi)s"""  # noqa: S608
+WHERE x.std_fen IS NOT NULL{"" if whole else " AND x.org_path >= %(lo)s AND x.org_path < %(hi)s"}"""  # noqa: S608
     # Into the indexed table, rows in index order keep the btree insertions sequential; a table built whole is
     # indexed afterwards by sorting, so sorting the rows first would only be paid twice.
     order = "" if build else "\nORDER BY x.org_path, x.member_id"
@@ -381,13 +393,16 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                     build = partitions.partition_name(month)
                     cursor.execute("SELECT pg_get_serial_sequence('dues_assessment', 'id')")
                     sequence = cursor.fetchone()[0]
+        moves = DuesMove.objects.filter(moved_on__gt=month).exists()
+        reductions = Reduction.objects.filter(state=ReductionState.APPROVED, from_month__lte=month,
+                                              to_month__gte=month).exists()
         for schedule in schedules_for(month):
             scope = schedule.scope_path
             if not (org_path.startswith(scope) or scope.startswith(org_path)):
                 continue
             lo = max(org_path, scope)
-            exclude = "".join(f" AND NOT (COALESCE(mv.from_org_path, m.org_path) >= '{p}' AND "
-                              f"COALESCE(mv.from_org_path, m.org_path) < '{p}~')" for p in covered if p.startswith(lo))
+            owner = OWNER_PATH if moves else "m.org_path"
+            exclude = "".join(f" AND NOT ({owner} >= '{p}' AND {owner} < '{p}~')" for p in covered if p.startswith(lo))
             member_filter = exclude
             declaration_filter = ""
             if member_ids is not None:
@@ -401,7 +416,8 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                     " AND from_org_path >= %(lo)s AND from_org_path < %(hi)s))")
             sql = assessment_sql(schedule_bands(schedule), member_filter=member_filter,
                                  declaration_filter=declaration_filter,
-                                 build=build, create=not covered)
+                                 build=build, create=not covered, moves=moves, reductions=reductions,
+                                 whole=not lo)
             params = {"month": month, "month_end": month_end, "schedule_id": schedule.pk,
                       "run_id": run.pk if run else None, "lo": lo, "hi": lo + "~"}
             if build:
