@@ -354,7 +354,7 @@ WHERE x.std_fen IS NOT NULL{"" if whole else " AND x.org_path >= %(lo)s AND x.or
         select = partitions.select_list({
             "id": "nextval(CAST(%(sequence)s AS regclass))", "month": "%(month)s",
             "org_path": "x.org_path", "category": "x.category", "base": "x.base",
-            "standard": "x.std_fen / 100.0", "amount": f"({payable}) / 100.0", "member_id": "x.member_id",
+            "standard": "x.std_fen * 0.01", "amount": f"({payable}) * 0.01", "member_id": "x.member_id",
             "org_id": "x.org_id", "run_id": "%(run_id)s", "payment_id": "NULL", "schedule_id": "%(schedule_id)s",
             "reduction_id": "x.reduction_id"})
         head = f"CREATE TABLE {build} AS" if create else f"INSERT INTO {build}"
