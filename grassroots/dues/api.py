@@ -67,7 +67,7 @@ class BandIn(InputSchema):
     kind: Literal["rate", "fixed", "declared"]
     lower: Money | None = None
     upper: Money | None = None
-    rate: Annotated[Decimal, Field(ge=0, le=1)] | None = None
+    rate: Decimal | None = None  # (0, 1], four decimals at most: rules.band_errors says so in Chinese
     fixed: Money | None = None
     fixed_min: Money | None = None
     fixed_max: Money | None = None

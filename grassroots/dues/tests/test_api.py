@@ -168,11 +168,14 @@ def test_bad_bands_are_refused_naming_the_band_field(tree, org_admin):
     bands[retired[0]], bands[retired[1]] = bands[retired[1]], bands[retired[0]]  # out of order
     student = next(i for i, b in enumerate(bands) if b["category"] == "student")
     bands[student] = {"category": "student", "kind": "rate", "rate": "0.01", "source": "x"}
+    on_job = next(i for i, b in enumerate(bands) if b["category"] == "on_job")
+    bands[on_job] = {**bands[on_job], "rate": "1.5"}
     body = {"org": tree.county.pk, "name": "错误标准", "effective_month": next_month.strftime("%Y-%m"),
             "decision_ref": "x", "bands": bands}
     response = post(session_client(org_admin), "/api/dues/schedules", body)
     errors = response.json()["errors"]
     assert response.status_code == 400 and f"bands.{student}.kind" in errors
+    assert "不超过1" in errors[f"bands.{on_job}.rate"][0]
     assert any("从基数0起" in m for m in errors[f"bands.{retired[0]}.lower"])
     assert any("从低到高" in m for m in errors[f"bands.{retired[1]}.lower"])
     body["bands"] = bands[:3]
