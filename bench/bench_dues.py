@@ -48,6 +48,10 @@ def main() -> None:
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute("TRUNCATE dues_assessment, dues_declaration")
+            # the months' partitions too, so the first run builds the month's partition as a real first run does
+            cursor.execute("SELECT inhrelid::regclass::text FROM pg_inherits WHERE inhparent = 'dues_assessment'::regclass")
+            for (name,) in cursor.fetchall():
+                cursor.execute(f"DROP TABLE {name}")
         else:
             cursor.execute("DELETE FROM dues_assessment")
             cursor.execute("DELETE FROM dues_declaration")

@@ -18,7 +18,6 @@ from grassroots.api.schemas import ERROR_STATUSES, Date, ErrorOut, Id, InputSche
 from grassroots.core.errors import ValidationFailed
 from grassroots.dues import rules, selectors, services
 from grassroots.dues.choices import Category, PayerKind, PayMethod, ReductionKind
-from grassroots.dues.models import RateSchedule
 from grassroots.dues.permissions import DuesPerm
 from grassroots.orgs.selectors import org_get
 
@@ -53,8 +52,13 @@ class ScheduleOut(Schema):
     id: int
     name: str
     scope_path: str
+    scope_org_id: int | None
+    scope_name: str
     effective_from: dt.date
+    superseded_on: dt.date | None
+    in_force: bool
     decision_ref: str
+    approved_by: str
     bands: list[BandOut]
 
 
@@ -63,7 +67,7 @@ class BandIn(InputSchema):
     kind: Literal["rate", "fixed", "declared"]
     lower: Money | None = None
     upper: Money | None = None
-    rate: Annotated[Decimal, Field(ge=0, le=1, decimal_places=4)] | None = None
+    rate: Decimal | None = None  # (0, 1], four decimals at most: rules.band_errors says so in Chinese
     fixed: Money | None = None
     fixed_min: Money | None = None
     fixed_max: Money | None = None
@@ -259,41 +263,47 @@ class ApproveIn(InputSchema):
 
 # ---- endpoints -------------------------------------------------------------------------------------------------
 
+def _schedule_out(schedule) -> dict:
+    scope_org = getattr(schedule, "scope_org", None)
+    return {"id": schedule.pk, "name": schedule.name, "scope_path": schedule.scope_path,
+            "scope_org_id": scope_org.pk if scope_org else None,
+            "scope_name": scope_org.name if scope_org else "全国", "effective_from": schedule.effective_from,
+            "superseded_on": getattr(schedule, "superseded_on", None), "in_force": getattr(schedule, "in_force", False),
+            "decision_ref": schedule.decision_ref, "approved_by": schedule.approved_by,
+            "bands": list(schedule.bands.all())}
+
+
 @router.get("/schedules", response={200: list[ScheduleOut], **ERRORS}, url_name="dues_schedules", summary="党费交纳标准")
 def dues_schedules(request):
+    """The schedules applying in the caller's dues scope: national, the committees' above and inside."""
     if not (selectors_can(request.auth, DuesPerm.VIEW) or selectors_can(request.auth, DuesPerm.VIEW_SELF)):
         return Status(403, {"code": "forbidden", "message": "您没有执行此操作的权限"})
-    return [{"id": s.pk, "name": s.name, "scope_path": s.scope_path, "effective_from": s.effective_from,
-             "decision_ref": s.decision_ref, "bands": list(s.bands.order_by("position"))}
-            for s in RateSchedule.objects.order_by("scope_path", "effective_from")]
+    return [_schedule_out(s) for s in selectors.schedules_visible(request.auth, timezone.localdate())]
+
+
+@router.get("/schedules/{schedule_id}", response={200: ScheduleOut, **ERRORS}, url_name="dues_schedule",
+            summary="一个党费交纳标准")
+def dues_schedule(request, schedule_id: int):
+    return _schedule_out(selectors.schedule_get(request.auth, schedule_id, timezone.localdate()))
 
 
 @router.post("/schedules", response={201: ScheduleOut, **ERRORS}, url_name="dues_schedule_create",
-             summary="新增地方党费交纳标准（自某月起执行）")
+             summary="新增地方党费交纳标准（自某月起执行，不可修改）")
 def dues_schedule_create(request, payload: ScheduleIn):
+    """A committee's own schedule from a month on; it supersedes the scope's earlier one from that month.
+    Bands are checked by rules.band_errors (errors keyed bands.<i>.<field>)."""
     org = org_get(request.auth, payload.org, perm=DuesPerm.APPROVE)
-    errors = {}
-    bands = []
-    for index, band in enumerate(payload.bands):
-        if band.kind == "rate" and band.rate is None:
-            errors[f"bands.{index}.rate"] = ["按比例计算的档次须填写比例"]
-        if band.kind == "rate" and band.rate is not None and band.rate * rules.BASIS != int(band.rate * rules.BASIS):
-            errors[f"bands.{index}.rate"] = ["比例最多精确到万分之一"]
-        if band.kind == "fixed" and band.fixed is None:
-            errors[f"bands.{index}.fixed"] = ["固定金额档次须填写金额"]
-        if band.kind == "declared" and (band.fixed_min is None or band.fixed_max is None):
-            errors[f"bands.{index}.fixed_min"] = ["须填写最低和最高金额"]
-        bands.append(rules.Band(band.category, band.kind, band.source, band.lower, band.upper, band.rate, band.fixed,
-                                band.fixed_min, band.fixed_max))
-    if errors:
-        raise ValidationFailed(errors)
-    schedule = services.schedule_create(
-        actor=request.auth, scope_org=org, name=payload.name, effective_from=_month(payload.effective_month,
-                                                                                     "effective_month"),
-        decision_ref=payload.decision_ref, approved_by=payload.approved_by, bands=bands)
-    return Status(201, {"id": schedule.pk, "name": schedule.name, "scope_path": schedule.scope_path,
-                        "effective_from": schedule.effective_from, "decision_ref": schedule.decision_ref,
-                        "bands": list(schedule.bands.order_by("position"))})
+    bands = [rules.Band(b.category, b.kind, b.source, b.lower, b.upper, b.rate, b.fixed, b.fixed_min, b.fixed_max)
+             for b in payload.bands]
+    try:
+        schedule = services.schedule_create(
+            actor=request.auth, scope_org=org, name=payload.name,
+            effective_from=_month(payload.effective_month, "effective_month"), decision_ref=payload.decision_ref,
+            approved_by=payload.approved_by, bands=bands)
+    except ValidationFailed as exc:  # the body names the month effective_month
+        raise ValidationFailed({"effective_month" if k == "effective_from" else k: v for k, v in exc.errors.items()},
+                               exc.message) from None
+    return Status(201, _schedule_out(selectors.schedule_get(request.auth, schedule.pk, timezone.localdate())))
 
 
 def selectors_can(actor, perm) -> bool:

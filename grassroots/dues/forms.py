@@ -5,7 +5,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from grassroots.core.forms import TablerFormMixin
-from grassroots.dues.choices import Category, PayerKind, PayMethod, ReductionKind
+from grassroots.dues.choices import BandKind, Category, PayerKind, PayMethod, ReductionKind
 
 MONTH_INPUT = forms.DateInput(attrs={"type": "month"}, format="%Y-%m")
 DATE_INPUT = forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")
@@ -93,3 +93,27 @@ class DecideForm(TablerFormMixin, forms.Form):
 
 class RunForm(TablerFormMixin, forms.Form):
     month = MonthField(label=_("核定月份"))
+
+
+class ScheduleForm(TablerFormMixin, forms.Form):
+    name = forms.CharField(label=_("名称"), max_length=120)
+    effective_from = MonthField(label=_("生效月份（自该月起执行）"))
+    decision_ref = forms.CharField(label=_("依据文件"), max_length=200)
+    approved_by = forms.CharField(label=_("批准机关"), required=False, max_length=120)
+
+
+class BandForm(TablerFormMixin, forms.Form):
+    """One band row; a row left blank is skipped, a row ticked for deletion is dropped."""
+
+    category = forms.ChoiceField(label=_("党员类别"), choices=Category.choices)
+    kind = forms.ChoiceField(label=_("计算方式"), choices=BandKind.choices)
+    lower = forms.DecimalField(label=_("基数下限（不含，元）"), required=False, max_digits=12, decimal_places=2)
+    upper = forms.DecimalField(label=_("基数上限（含，元）"), required=False, max_digits=12, decimal_places=2)
+    rate = forms.DecimalField(label=_("比例（0.005 即0.5%）"), required=False, max_digits=6, decimal_places=4)
+    fixed = forms.DecimalField(label=_("固定金额（元）"), required=False, max_digits=12, decimal_places=2)
+    fixed_min = forms.DecimalField(label=_("最低金额（元）"), required=False, max_digits=12, decimal_places=2)
+    fixed_max = forms.DecimalField(label=_("最高金额（元）"), required=False, max_digits=12, decimal_places=2)
+    source = forms.CharField(label=_("依据条款"), max_length=120)
+
+
+BandFormSet = forms.formset_factory(BandForm, extra=2, can_delete=True, max_num=50, validate_max=True)

@@ -244,7 +244,8 @@ class Payment(models.Model):
 class Assessment(models.Model):
     """One member's dues for one month, owed to one branch (org/org_path: the branch the member belonged to on
     the 1st of the month, 第九条). Written set-based; the foreign keys carry no database constraint so a month
-    for a million members inserts without per-row trigger checks (the rows are copied from checked rows)."""
+    for a million members inserts without per-row trigger checks (the rows are copied from checked rows).
+    On PostgreSQL the table is partitioned by month (partitions.py, migration 0004); the model is the same."""
 
     scope_field = "org_path"
     scope_self_field = "member__user"

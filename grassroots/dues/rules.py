@@ -229,6 +229,94 @@ def check_declaration(bands: list[Band], *, category: str, base, fixed_amount, e
     return clean_base, clean_fixed
 
 
+def band_errors(bands: list[Band]) -> dict[str, list[str]]:
+    """Why a new schedule's bands cannot be used, by field (``bands``, ``bands.<i>.<field>``); empty when they
+    can. A local schedule replaces the national one in its subtree, so it must give every category a rule
+    (a category left out would silently owe nothing). Per category: either one FIXED band, one DECLARED band
+    (farmers, the branch sets the amount within limits) or RATE bands over the base (only categories that
+    declare a base), ordered from the lowest base up and joined end to end — the first from 0, each next one
+    from the previous upper limit (exclusive), the last without an upper limit — as 第二条 states them."""
+    errors: dict[str, list[str]] = {}
+
+    def add(field: str, message: str) -> None:
+        errors.setdefault(field, []).append(message)
+
+    def money(index: int, name: str, label: str, value, *, allow_zero: bool = True) -> None:
+        if value is not None:
+            try:
+                check_money(value, f"bands.{index}.{name}", label, allow_zero=allow_zero)
+            except RuleError as exc:
+                add(exc.field, exc.message)
+
+    if not bands:
+        add("bands", _("至少需要一个交纳档次"))
+        return errors
+    by_category: dict[str, list[tuple[int, Band]]] = {}
+    for i, band in enumerate(bands):
+        at = f"bands.{i}"
+        if band.category not in Category.values:
+            add(f"{at}.category", _("第%(n)s档：党员类别无效") % {"n": i + 1})
+            continue
+        if not (band.source or "").strip():
+            add(f"{at}.source", _("第%(n)s档：请填写依据条款") % {"n": i + 1})
+        by_category.setdefault(band.category, []).append((i, band))
+        if band.kind == BandKind.RATE:
+            if band.category not in BASE_CATEGORIES:
+                add(f"{at}.kind", _("第%(n)s档：该类别不申报计算基数，不能按比例计算") % {"n": i + 1})
+            if band.rate is None:
+                add(f"{at}.rate", _("第%(n)s档：按比例计算的档次须填写比例") % {"n": i + 1})
+            elif not D("0") < D(band.rate) <= D("1"):
+                add(f"{at}.rate", _("第%(n)s档：比例应大于0且不超过1（如 0.005 即0.5%%）") % {"n": i + 1})
+            elif D(band.rate) * BASIS != int(D(band.rate) * BASIS):
+                add(f"{at}.rate", _("第%(n)s档：比例最多精确到万分之一") % {"n": i + 1})
+            money(i, "lower", _("第%(n)s档基数下限") % {"n": i + 1}, band.lower)
+            money(i, "upper", _("第%(n)s档基数上限") % {"n": i + 1}, band.upper)
+        elif band.kind == BandKind.FIXED:
+            if band.fixed is None:
+                add(f"{at}.fixed", _("第%(n)s档：固定金额档次须填写金额") % {"n": i + 1})
+            money(i, "fixed", _("第%(n)s档固定金额") % {"n": i + 1}, band.fixed, allow_zero=False)
+        elif band.kind == BandKind.DECLARED:
+            if band.category not in DECLARED_CATEGORIES:
+                add(f"{at}.kind", _("第%(n)s档：只有农民党员由支部在限额内确定金额") % {"n": i + 1})
+            if band.fixed_min is None or band.fixed_max is None:
+                add(f"{at}.fixed_min", _("第%(n)s档：须填写最低和最高金额") % {"n": i + 1})
+            else:
+                money(i, "fixed_min", _("第%(n)s档最低金额") % {"n": i + 1}, band.fixed_min, allow_zero=False)
+                money(i, "fixed_max", _("第%(n)s档最高金额") % {"n": i + 1}, band.fixed_max, allow_zero=False)
+                if D(band.fixed_min) > D(band.fixed_max):
+                    add(f"{at}.fixed_max", _("第%(n)s档：最高金额不能低于最低金额") % {"n": i + 1})
+        else:
+            add(f"{at}.kind", _("第%(n)s档：计算方式无效") % {"n": i + 1})
+    missing = [str(Category(c).label) for c in Category.values if c not in by_category]
+    if missing:
+        add("bands", _("缺少以下党员类别的交纳规定：%(names)s") % {"names": "、".join(missing)})
+    for category, rows in by_category.items():
+        label = str(Category(category).label)
+        kinds = {band.kind for _i, band in rows}
+        if len(rows) > 1 and kinds != {BandKind.RATE}:
+            add(f"bands.{rows[1][0]}.category",
+                _("“%(cat)s”只能有一个固定金额档次，或若干按比例的档次") % {"cat": label})
+            continue
+        if kinds != {BandKind.RATE}:
+            continue
+        previous_upper: Decimal | None = None
+        for position, (i, band) in enumerate(rows):
+            first, last = position == 0, position == len(rows) - 1
+            if first and band.lower not in (None, D("0")):
+                add(f"bands.{i}.lower", _("“%(cat)s”的第一档应从基数0起（下限留空）") % {"cat": label})
+            if not first and (band.lower is None or previous_upper is None or D(band.lower) != previous_upper):
+                add(f"bands.{i}.lower", _("“%(cat)s”的档次应按基数从低到高排列、首尾相接：第%(n)s档下限应为上一档的上限%(up)s元") % {
+                    "cat": label, "n": i + 1, "up": previous_upper if previous_upper is not None else ""})
+            if band.upper is None and not last:
+                add(f"bands.{i}.upper", _("“%(cat)s”只有最后一档可以不设上限") % {"cat": label})
+            if band.upper is not None and last:
+                add(f"bands.{i}.upper", _("“%(cat)s”的最后一档不应设上限（须覆盖所有基数）") % {"cat": label})
+            if band.upper is not None and band.lower is not None and D(band.upper) <= D(band.lower):
+                add(f"bands.{i}.upper", _("第%(n)s档：基数上限应高于下限") % {"n": i + 1})
+            previous_upper = D(band.upper) if band.upper is not None else None
+    return errors
+
+
 def check_payment_months(months: list[dt.date], *, assessed_unpaid: set[dt.date], today: dt.date,
                          back_pay_reason: str) -> None:
     """第十二条 and the absence of 预交 in the 规定: only assessed, unpaid months up to the current month may be
@@ -284,25 +372,39 @@ def unpaid_run(months: list[tuple[dt.date, bool]], before: dt.date) -> list[dt.d
 
 # ---- SQL derived from the same bands --------------------------------------------------------------------------
 
-def amount_sql(bands: list[Band], *, category: str, base_fen: str, fixed_fen: str) -> str:
+def amount_sql(bands: list[Band], *, category: str, base: str, fixed: str, to_fen) -> str:
     """A SQL CASE giving the month's dues in fen (integer) from the band rows, NULL when none applies.
-    `category`, `base_fen` and `fixed_fen` are SQL expressions. Literals are our own integers and codes."""
-    arms = []
+    `category`, `base` and `fixed` are SQL expressions (yuan, two decimals); `to_fen(expression)` gives the SQL
+    of an amount in whole fen. Literals are our own numbers and codes. One arm per category (a simple CASE
+    compares the category once, not once per band); inside it the category's bands in their order, the first
+    that holds giving the amount, as band_for does. Bounds compare the decimal itself, so the conversion to
+    fen is made once, in the arm taken."""
+    by_category: dict[str, list[Band]] = {}
     for band in bands:
-        code = band.category.replace("'", "")
-        if band.kind == BandKind.RATE:
-            conditions = [f"{category} = '{code}'", f"{base_fen} IS NOT NULL"]
-            if band.lower is not None:
-                conditions.append(f"{base_fen} > {fen(band.lower)}")
-            if band.upper is not None:
-                conditions.append(f"{base_fen} <= {fen(band.upper)}")
-            value = f"({base_fen} * {band.rate_bp} + {BASIS // 2}) / {BASIS}"
-        elif band.kind == BandKind.FIXED:
-            conditions = [f"{category} = '{code}'"]
-            value = str(fen(band.fixed))
-        else:
-            conditions = [f"{category} = '{code}'", f"{fixed_fen} >= {fen(band.fixed_min)}",
-                          f"{fixed_fen} <= {fen(band.fixed_max)}"]
-            value = fixed_fen
-        arms.append(f"WHEN {' AND '.join(conditions)} THEN {value}")
-    return "CASE " + " ".join(arms) + " END" if arms else "NULL"
+        by_category.setdefault(band.category.replace("'", ""), []).append(band)
+    arms = []
+    for code, rows in by_category.items():
+        inner = []
+        for band in rows:
+            if band.kind == BandKind.RATE:
+                conditions = [f"{base} IS NOT NULL"]
+                if band.lower is not None:
+                    conditions.append(f"{base} > {to_fen_literal(band.lower)}")
+                if band.upper is not None:
+                    conditions.append(f"{base} <= {to_fen_literal(band.upper)}")
+                value = f"({to_fen(base)} * {band.rate_bp} + {BASIS // 2}) / {BASIS}"
+            elif band.kind == BandKind.FIXED:
+                conditions = ["1 = 1"]
+                value = str(fen(band.fixed))
+            else:
+                conditions = [f"{fixed} >= {to_fen_literal(band.fixed_min)}",
+                              f"{fixed} <= {to_fen_literal(band.fixed_max)}"]
+                value = to_fen(fixed)
+            inner.append(f"WHEN {' AND '.join(conditions)} THEN {value}")
+        arms.append(f"WHEN '{code}' THEN CASE {' '.join(inner)} END")
+    return f"CASE {category} " + " ".join(arms) + " END" if arms else "NULL"
+
+
+def to_fen_literal(amount: Decimal) -> str:
+    """A yuan bound as a SQL decimal literal to the fen (3000 → 3000.00)."""
+    return str(to_fen(amount))

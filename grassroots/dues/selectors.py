@@ -7,10 +7,10 @@ import datetime as dt
 from dataclasses import dataclass, field
 from decimal import Decimal
 
-from django.db.models import Count, Exists, F, Max, Min, OuterRef, Q, Subquery, Sum
+from django.db.models import Count, Exists, F, Max, Min, OuterRef, Prefetch, Q, Subquery, Sum
 from django.db.models.functions import Substr
 
-from grassroots.access.scoping import get_scoped_or_404
+from grassroots.access.scoping import get_scoped_or_404, orgs_for
 from grassroots.core.paths import subtree_q
 from grassroots.dues import rules
 from grassroots.dues.models import (
@@ -19,6 +19,8 @@ from grassroots.dues.models import (
     Declaration,
     Payment,
     QuarterlyConsent,
+    RateBand,
+    RateSchedule,
     Reduction,
     Remittance,
 )
@@ -301,3 +303,41 @@ def hosted_stay(actor, whereabouts_id: int):
     if stay is None or not can(actor, DuesPerm.COLLECT, stay.host_org.path):
         raise NotFoundOrForbidden()
     return stay
+
+
+# ---- rate schedules --------------------------------------------------------------------------------------------
+
+def _schedule_paths(actor) -> list[str]:
+    return [*orgs_for(actor, DuesPerm.VIEW), *orgs_for(actor, DuesPerm.VIEW_SELF)]
+
+
+def schedules_visible(actor, today: dt.date) -> list[RateSchedule]:
+    """The schedules that apply somewhere in the actor's dues scope (the national one, those of the committees
+    above and those inside), oldest first per scope, with their bands (two queries, then one for the scope
+    organizations' names). Each carries `scope_org`, `superseded_on` (the next schedule of the same scope) and
+    `in_force` (the one of its scope applying this month)."""
+    paths = _schedule_paths(actor)
+    schedules = [
+        s for s in RateSchedule.objects.order_by("scope_path", "effective_from").prefetch_related(
+            Prefetch("bands", queryset=RateBand.objects.order_by("position")))
+        if any(p.startswith(s.scope_path) or s.scope_path.startswith(p) for p in paths)
+    ]
+    orgs = {o.path: o for o in Organization.objects.filter(path__in={s.scope_path for s in schedules if s.scope_path})}
+    month = rules.month_start(today)
+    for i, schedule in enumerate(schedules):
+        after = schedules[i + 1] if i + 1 < len(schedules) else None
+        schedule.scope_org = orgs.get(schedule.scope_path)
+        schedule.superseded_on = after.effective_from if after and after.scope_path == schedule.scope_path else None
+        schedule.in_force = schedule.effective_from <= month and (
+            schedule.superseded_on is None or schedule.superseded_on > month)
+    return schedules
+
+
+def schedule_get(actor, pk: int, today: dt.date) -> RateSchedule:
+    """One schedule the actor may see (404 otherwise), annotated as in schedules_visible."""
+    from django.http import Http404
+
+    found = next((s for s in schedules_visible(actor, today) if s.pk == pk), None)
+    if found is None:
+        raise Http404
+    return found

@@ -35,6 +35,7 @@ from grassroots.dues.models import (
 from grassroots.dues.permissions import DuesPerm
 from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
+from grassroots.orgs.choices import OrgKind
 from grassroots.orgs.models import PATH_STEP, Organization
 
 MASKED = "***"
@@ -83,9 +84,13 @@ def schedule_for(path: str, month: dt.date) -> RateSchedule | None:
 
 def schedule_create(*, actor, scope_org: Organization, name: str, effective_from: dt.date, decision_ref: str,
                     approved_by: str, bands: list[rules.Band]) -> RateSchedule:
-    """A province's (or county's) own schedule from a month on. Earlier assessments keep theirs."""
+    """A local committee's own schedule from a month on (a province's, city's or county's 党委, with dues.approve
+    granted there or above). Never edited: a later schedule of the same scope supersedes it from its date, and
+    every assessment keeps the schedule it used. The bands are checked by rules.band_errors."""
     require(actor, DuesPerm.APPROVE, scope_org)
-    errors: dict[str, list[str]] = {}
+    if scope_org.kind != OrgKind.COMMITTEE:
+        raise PermissionRefused(_("只有党委可以制定本地区的党费交纳标准（党总支、党支部不能）"))
+    errors: dict[str, list[str]] = rules.band_errors(bands)
     if effective_from != rules.month_start(effective_from):
         errors["effective_from"] = [_("生效日期应为某月1日")]
     elif effective_from < rules.month_start(timezone.localdate()):
@@ -94,8 +99,6 @@ def schedule_create(*, actor, scope_org: Organization, name: str, effective_from
         errors["name"] = [_("请填写名称")]
     if not decision_ref.strip():
         errors["decision_ref"] = [_("请填写依据文件")]
-    if not bands:
-        errors["bands"] = [_("至少需要一个交纳档次")]
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
@@ -115,7 +118,9 @@ def schedule_create(*, actor, scope_org: Organization, name: str, effective_from
             for i, b in enumerate(bands)
         ])
         audit.record(actor=actor, verb="dues.schedule.create", target=schedule, org_path=scope_org.path,
-                     changes={"effective_from": [None, effective_from.isoformat()], "bands": [None, len(bands)]})
+                     target_label=schedule.name,
+                     changes={"effective_from": [None, effective_from.isoformat()], "bands": [None, len(bands)],
+                              "decision_ref": [None, schedule.decision_ref]})
     return schedule
 
 
@@ -279,80 +284,125 @@ def _yuan_sql(expression: str) -> str:
     return f"({expression}) / 100.0"
 
 
-def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declaration_filter: str = "") -> str:
+OWNER_PATH = "COALESCE(mv.from_org_path, m.org_path)"  # the branch on the 1st (with the moves joined)
+
+
+def assessment_sql(bands: list[rules.Band], *, member_filter: str = "", declaration_filter: str = "",
+                   build: str | None = None, create: bool = True, moves: bool = True,
+                   reductions: bool = True, whole: bool = False) -> str:
     """One INSERT … SELECT for a month: each member's effective declaration (the one whose month range holds it),
     the owing branch on the 1st (the first recorded move after the 1st names the branch left), an approved
     reduction covering the month, and the amount from the bands (rules.amount_sql). Idempotent: members already
-    assessed for the month are skipped (NOT EXISTS), and the unique (member, month) constraint backs it. Parameters: month, month_end, run_id, schedule_id, lo, hi, now."""
-    # MATERIALIZED: the base in fen and the CASE are computed once per declaration, not once per reference
-    amount = rules.amount_sql(bands, category="f.category", base_fen="f.base_fen", fixed_fen="f.fixed_fen")
+    assessed for the month are skipped (NOT EXISTS), and the unique (member, month) constraint backs it.
+    With `build` (PostgreSQL, a month with no partition yet): the same rows into that plain table, created by
+    `CREATE TABLE … AS` (or appended, `create=False`, for a further schedule), typed as the partitioned parent's
+    columns (partitions.py); nothing is assessed yet, so nothing to skip. Parameters: month, month_end, run_id,
+    schedule_id, lo, hi, and with `build` the id sequence's name (sequence).
+    `moves`/`reductions` False (the caller saw none for the month) leave those joins out: a month's million
+    rows then skip two hash joins that would find nothing. `member_filter` may use OWNER_PATH. `whole`: the
+    run covers every organization, so no path range (it would only tempt the planner into an index scan)."""
+    # MATERIALIZED: the CASE is computed once per declaration, not once per reference
+    amount = rules.amount_sql(bands, category="category", base="base", fixed="fixed_amount", to_fen=_fen_sql)
     reduced = _fen_sql("r.amount")
     # PostgreSQL: runs of a month are serialized by an advisory lock and NOT EXISTS skips assessed members, so
     # the speculative-insertion cost of ON CONFLICT (a second unique-index probe per row) is not paid; the
     # unique constraint still refuses a duplicate. SQLite has one writer; ON CONFLICT there is cheap.
     conflict = "" if connection.vendor == "postgresql" else "ON CONFLICT (member_id, month) DO NOTHING"
     payable = ("CASE WHEN x.r_kind = 'waive' THEN 0 WHEN x.r_kind = 'reduce' AND x.r_fen < x.std_fen "
-               "THEN x.r_fen ELSE x.std_fen END")
-    # The only text put into the SQL is our own: band numbers and codes, path literals of [0-9A-Z] and ids.
-    return f"""
-WITH f AS MATERIALIZED (
-    SELECT member_id, category, base, {_fen_sql("base")} AS base_fen, {_fen_sql("fixed_amount")} AS fixed_fen
-    FROM dues_declaration
-    WHERE effective_month <= %(month)s AND (until_month IS NULL OR until_month > %(month)s) {declaration_filter}
-), d AS MATERIALIZED (
-    SELECT member_id, category, base, {amount} AS std_fen FROM f
-), mv AS (
+               "THEN x.r_fen ELSE x.std_fen END") if reductions else "x.std_fen"
+    skip_assessed = "" if build else (
+        "AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)")
+    owner = (f"COALESCE(mv.from_org_id, m.org_id) AS org_id, {OWNER_PATH} AS org_path" if moves
+             else "m.org_id AS org_id, m.org_path AS org_path")
+    reduction = (f"r.kind AS r_kind, {reduced} AS r_fen, r.id AS reduction_id" if reductions
+                 else "CAST(NULL AS BIGINT) AS reduction_id")
+    joins = ("\n    LEFT JOIN mv ON mv.member_id = m.id AND mv.rn = 1" if moves else "") + (
+        "\n    LEFT JOIN r ON r.member_id = m.id AND r.rn = 1" if reductions else "")
+    mv_cte = """, mv AS (
     SELECT member_id, from_org_id, from_org_path,
            ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY moved_on, id) AS rn
     FROM dues_duesmove WHERE moved_on > %(month)s
-), r AS (
+)""" if moves else ""
+    r_cte = """, r AS (
     SELECT member_id, id, kind, amount,
            ROW_NUMBER() OVER (PARTITION BY member_id ORDER BY approved_on DESC, id DESC) AS rn
     FROM dues_reduction WHERE state = 'approved' AND from_month <= %(month)s AND to_month >= %(month)s
-)
+)""" if reductions else ""
+    # The only text put into the SQL is our own: band numbers and codes, path literals of [0-9A-Z] and ids.
+    ctes = f"""
+WITH d AS MATERIALIZED (
+    SELECT member_id, category, base, {amount} AS std_fen
+    FROM dues_declaration
+    WHERE effective_month <= %(month)s AND (until_month IS NULL OR until_month > %(month)s) {declaration_filter}
+){mv_cte}{r_cte}"""  # noqa: S608
+    rows = f"""
+FROM (
+    SELECT m.id AS member_id, {owner}, d.category AS category, d.base AS base, d.std_fen AS std_fen,
+           {reduction}
+    FROM members_member m
+    JOIN d ON d.member_id = m.id{joins}
+    WHERE m.joined_on <= %(month_end)s AND (m.left_on IS NULL OR m.left_on > %(month)s) {member_filter}
+      {skip_assessed}
+) x
+WHERE x.std_fen IS NOT NULL{"" if whole else " AND x.org_path >= %(lo)s AND x.org_path < %(hi)s"}"""  # noqa: S608
+    # Into the indexed table, rows in index order keep the btree insertions sequential; a table built whole is
+    # indexed afterwards by sorting, so sorting the rows first would only be paid twice.
+    order = "" if build else "\nORDER BY x.org_path, x.member_id"
+    if build:
+        from grassroots.dues import partitions
+
+        select = partitions.select_list({
+            "id": "nextval(CAST(%(sequence)s AS regclass))", "month": "%(month)s",
+            "org_path": "x.org_path", "category": "x.category", "base": "x.base",
+            "standard": "x.std_fen * 0.01", "amount": f"({payable}) * 0.01", "member_id": "x.member_id",
+            "org_id": "x.org_id", "run_id": "%(run_id)s", "payment_id": "NULL", "schedule_id": "%(schedule_id)s",
+            "reduction_id": "x.reduction_id"})
+        head = f"CREATE TABLE {build} AS" if create else f"INSERT INTO {build}"
+        return f"{head} {ctes}\nSELECT {select}{rows}"
+    return f"""{ctes}
 INSERT INTO dues_assessment (member_id, month, org_id, org_path, schedule_id, run_id, category, base, standard,
                              amount, reduction_id, payment_id)
 SELECT x.member_id, %(month)s, x.org_id, x.org_path, %(schedule_id)s, %(run_id)s, x.category, x.base,
-       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL
-FROM (
-    SELECT m.id AS member_id, COALESCE(mv.from_org_id, m.org_id) AS org_id,
-           COALESCE(mv.from_org_path, m.org_path) AS org_path, d.category AS category, d.base AS base,
-           d.std_fen AS std_fen, r.kind AS r_kind, {reduced} AS r_fen, r.id AS reduction_id
-    FROM members_member m
-    JOIN d ON d.member_id = m.id
-    LEFT JOIN mv ON mv.member_id = m.id AND mv.rn = 1
-    LEFT JOIN r ON r.member_id = m.id AND r.rn = 1
-    WHERE m.joined_on <= %(month_end)s AND (m.left_on IS NULL OR m.left_on > %(month)s) {member_filter}
-      AND NOT EXISTS (SELECT 1 FROM dues_assessment a WHERE a.member_id = m.id AND a.month = %(month)s)
-) x
-WHERE x.std_fen IS NOT NULL AND x.org_path >= %(lo)s AND x.org_path < %(hi)s
-ORDER BY x.org_path, x.member_id
+       {_yuan_sql("x.std_fen")}, {_yuan_sql(payable)}, x.reduction_id, NULL{rows}{order}
 {conflict}
-"""  # noqa: S608
+"""
 
 
 def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | None = None,
                          member_ids: list[int] | None = None) -> dict:
     """Assess one month for every member whose branch on the 1st lies in the subtree: one INSERT … SELECT per
-    schedule in force (usually one). Running it again changes nothing. Returns counts."""
+    schedule in force (usually one). Running it again changes nothing. Returns counts.
+    PostgreSQL, a month without its partition yet: the first schedule's rows build the partition-to-be with
+    CREATE TABLE … AS, the others insert into it, then it is indexed and attached (partitions.py)."""
+    from grassroots.dues import partitions
+
     month = rules.month_start(month)
     month_end = rules.add_months(month, 1) - dt.timedelta(days=1)
     created = 0
     covered: list[str] = []  # more specific scopes already done
+    build = None  # the month's partition-to-be, when this run builds it
     with transaction.atomic():
         if connection.vendor == "postgresql":
             with connection.cursor() as cursor:  # one big statement: hash joins, no JIT warm-up, for this transaction
                 cursor.execute("SET LOCAL jit = off")
                 cursor.execute("SET LOCAL work_mem = '256MB'")
+                cursor.execute("SET LOCAL maintenance_work_mem = '256MB'")  # the new partition's index sorts
                 cursor.execute("SET LOCAL enable_nestloop = off")  # row estimates through the CASE are poor
                 cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)", [ASSESS_LOCK, month.year * 100 + month.month])
+                if not partitions.exists(cursor, month):
+                    build = partitions.partition_name(month)
+                    cursor.execute("SELECT pg_get_serial_sequence('dues_assessment', 'id')")
+                    sequence = cursor.fetchone()[0]
+        moves = DuesMove.objects.filter(moved_on__gt=month).exists()
+        reductions = Reduction.objects.filter(state=ReductionState.APPROVED, from_month__lte=month,
+                                              to_month__gte=month).exists()
         for schedule in schedules_for(month):
             scope = schedule.scope_path
             if not (org_path.startswith(scope) or scope.startswith(org_path)):
                 continue
             lo = max(org_path, scope)
-            exclude = "".join(f" AND NOT (COALESCE(mv.from_org_path, m.org_path) >= '{p}' AND "
-                              f"COALESCE(mv.from_org_path, m.org_path) < '{p}~')" for p in covered if p.startswith(lo))
+            owner = OWNER_PATH if moves else "m.org_path"
+            exclude = "".join(f" AND NOT ({owner} >= '{p}' AND {owner} < '{p}~')" for p in covered if p.startswith(lo))
             member_filter = exclude
             declaration_filter = ""
             if member_ids is not None:
@@ -365,9 +415,13 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                     " OR member_id IN (SELECT member_id FROM dues_duesmove WHERE moved_on > %(month)s"
                     " AND from_org_path >= %(lo)s AND from_org_path < %(hi)s))")
             sql = assessment_sql(schedule_bands(schedule), member_filter=member_filter,
-                                 declaration_filter=declaration_filter)
+                                 declaration_filter=declaration_filter,
+                                 build=build, create=not covered, moves=moves, reductions=reductions,
+                                 whole=not lo)
             params = {"month": month, "month_end": month_end, "schedule_id": schedule.pk,
                       "run_id": run.pk if run else None, "lo": lo, "hi": lo + "~"}
+            if build:
+                params["sequence"] = sequence
             with connection.cursor() as cursor:
                 cursor.execute(sql, params)
                 if connection.vendor == "sqlite":  # the sqlite3 module reports no rowcount for WITH … INSERT
@@ -376,6 +430,9 @@ def assessments_generate(*, org_path: str, month: dt.date, run: AssessmentRun | 
                 else:
                     created += max(cursor.rowcount, 0)
             covered.append(scope)
+        if build and covered:  # (no schedule reaching the subtree built nothing)
+            with connection.cursor() as cursor:
+                partitions.attach(cursor, month)
     return {"created": created}
 
 

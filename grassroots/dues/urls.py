@@ -23,4 +23,6 @@ urlpatterns = [
     path("members/<int:pk>/quarterly/", views.consent_create, name="consent_create"),
     path("reductions/<int:pk>/decide/", views.reduction_decide, name="reduction_decide"),
     path("payments/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("schedules/", views.schedules, name="schedules"),
+    path("schedules/new/", views.schedule_create, name="schedule_create"),
 ]

@@ -19,6 +19,7 @@ from grassroots.core.views import add_domain_error, scoped_view
 from grassroots.dues import rules, selectors, services
 from grassroots.dues.choices import RunState
 from grassroots.dues.forms import (
+    BandFormSet,
     ConsentForm,
     DecideForm,
     DeclarationForm,
@@ -26,10 +27,12 @@ from grassroots.dues.forms import (
     ReductionForm,
     RevealForm,
     RunForm,
+    ScheduleForm,
 )
 from grassroots.dues.models import Remittance
 from grassroots.dues.permissions import DuesPerm
 from grassroots.members.models import Member
+from grassroots.orgs.choices import OrgKind
 from grassroots.orgs.models import Organization
 from grassroots.orgs.selectors import org_get
 
@@ -407,3 +410,79 @@ def remittance_approve(request, pk: int):
     else:
         messages.success(request, "已批准上缴")
     return redirect(f"/dues/remittance/?org={record.org_id}&year={record.year}")
+
+
+# ---- rate schedules --------------------------------------------------------------------------------------------
+
+@scoped_view
+def schedules(request):
+    """The schedules applying in the viewer's dues scope, with their bands, dates, scope and decision."""
+    user = request.user
+    if not (has_perm_anywhere(user, DuesPerm.VIEW) or has_perm_anywhere(user, DuesPerm.VIEW_SELF)):
+        raise Http404
+    today = timezone.localdate()
+    committees = Organization.objects.filter(path__in=orgs_for(user, DuesPerm.APPROVE), kind=OrgKind.COMMITTEE)
+    return render(request, "dues/schedules.html", {
+        "page_title": "党费交纳标准", "schedules": selectors.schedules_visible(user, today),
+        "committees": list(committees.order_by("path")), "today": today})
+
+
+def _band_initial(org: Organization, month) -> list[dict]:
+    """The create form starts from the bands in force for the organization (to be changed, not retyped)."""
+    schedule = services.schedule_for(org.path, month)
+    if schedule is None:
+        return []
+    return [{"category": b.category, "kind": b.kind, "lower": b.lower, "upper": b.upper, "rate": b.rate,
+             "fixed": b.fixed, "fixed_min": b.fixed_min, "fixed_max": b.fixed_max, "source": b.source}
+            for b in services.schedule_bands(schedule)]
+
+
+def _bands_from(formset) -> tuple[list[rules.Band], list[int]]:
+    """The filled, kept rows as bands, and each band's form index (to put the service's errors back)."""
+    bands, index = [], []
+    for i, form in enumerate(formset.forms):
+        data = form.cleaned_data
+        if not data or data.get("DELETE"):
+            continue
+        bands.append(rules.Band(data["category"], data["kind"], data["source"], data.get("lower"), data.get("upper"),
+                                data.get("rate"), data.get("fixed"), data.get("fixed_min"), data.get("fixed_max")))
+        index.append(i)
+    return bands, index
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def schedule_create(request):
+    """A committee's own schedule from a month on (no edit: a later one supersedes it)."""
+    org = _org(request, DuesPerm.APPROVE)
+    if org.kind != OrgKind.COMMITTEE:
+        raise PermissionRefused("只有党委可以制定本地区的党费交纳标准（党总支、党支部不能）")
+    next_month = rules.add_months(rules.month_start(timezone.localdate()), 1)
+    form = ScheduleForm(request.POST or None, initial={"effective_from": next_month})
+    formset = BandFormSet(request.POST or None, prefix="bands", initial=_band_initial(org, next_month))
+    if request.method == "POST" and form.is_valid() and formset.is_valid():
+        bands, index = _bands_from(formset)
+        data = form.cleaned_data
+        try:
+            schedule = services.schedule_create(
+                actor=request.user, scope_org=org, name=data["name"], effective_from=data["effective_from"],
+                decision_ref=data["decision_ref"], approved_by=data.get("approved_by", ""), bands=bands)
+        except DomainError as exc:
+            if isinstance(exc, PermissionRefused):
+                raise
+            for field, errors in getattr(exc, "errors", {}).items():
+                parts = field.split(".")
+                for message in errors:
+                    if len(parts) == 3 and parts[0] == "bands" and parts[2] in BandFormSet.form.base_fields:
+                        formset.forms[index[int(parts[1])]].add_error(parts[2], message)
+                    else:
+                        form.add_error(field if field in form.fields else None, message)
+            if not getattr(exc, "errors", None):
+                add_domain_error(form, exc)
+        else:
+            messages.success(request, f"已新增交纳标准，自{schedule.effective_from.year}年{schedule.effective_from.month}月起执行")
+            return redirect(f"{reverse('dues:schedules')}#schedule-{schedule.pk}")
+    invalid = request.method == "POST"
+    return render(request, "dues/schedule_form.html", {
+        "page_title": f"新增党费交纳标准 · {org.name}", "form": form, "formset": formset, "org": org},
+        status=400 if invalid else 200)

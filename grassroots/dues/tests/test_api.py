@@ -107,24 +107,80 @@ def test_run_api_and_command(tree, secretary_a1, member, django_capture_on_commi
 def test_schedules_are_listed_with_their_sources(secretary_a1):
     body = session_client(secretary_a1).get("/api/dues/schedules").json()
     national = body[0]
-    assert national["scope_path"] == "" and "2008" in national["decision_ref"]
+    assert national["scope_path"] == "" and "2008" in national["decision_ref"] and national["scope_name"] == "全国"
+    assert national["in_force"] and national["superseded_on"] is None
     assert any(b["source"].startswith("RULES.md §1 第二条") for b in national["bands"])
+    detail = session_client(secretary_a1).get(f"/api/dues/schedules/{national['id']}").json()
+    assert detail["bands"] == national["bands"]
 
 
-def test_a_county_adds_its_own_schedule_from_a_month(tree, org_admin, clerk_a, member):
+def _bands(**student):
+    """The national bands as a request body, the student band changed."""
+    from grassroots.dues.rules import SEED_BANDS
+
+    rows = [{k: (str(v) if v is not None else None) for k, v in vars(b).items()} for b in SEED_BANDS]
+    return [{**r, **student} if r["category"] == "student" else r for r in rows]
+
+
+def test_a_county_adds_its_own_schedule_from_a_month(tree, org_admin, clerk_a, secretary_a1, member):
     next_month = (THIS_MONTH + dt.timedelta(days=40)).replace(day=1)
+    bands = [b for b in _bands(fixed="0.50") if b["category"] != "on_job"]
+    bands.append({"category": "on_job", "kind": "rate", "rate": "0.01", "source": "地方规定"})
     body = {"org": tree.county.pk, "name": "本县标准", "effective_month": next_month.strftime("%Y-%m"),
-            "decision_ref": "县委组织部文件", "bands": [
-                {"category": "on_job", "kind": "rate", "rate": "0.01", "source": "地方规定"},
-                {"category": "student", "kind": "fixed", "fixed": "0.50", "source": "地方规定"}]}
+            "decision_ref": "县委组织部文件", "bands": bands}
     assert post(session_client(clerk_a), "/api/dues/schedules", body).status_code in (403, 404)
+    branch = {**body, "org": tree.village_a1.pk}  # a branch secretary holds dues.approve at the branch
+    assert post(session_client(secretary_a1), "/api/dues/schedules", branch).status_code == 403
     past = {**body, "effective_month": "2020-01"}
-    assert post(session_client(org_admin), "/api/dues/schedules", past).status_code == 400
+    response = post(session_client(org_admin), "/api/dues/schedules", past)
+    assert response.status_code == 400 and "effective_month" in response.json()["errors"]
     response = post(session_client(org_admin), "/api/dues/schedules", body)
-    assert response.status_code == 201 and len(response.json()["bands"]) == 2
+    assert response.status_code == 201 and len(response.json()["bands"]) == len(bands)
+    assert response.json()["scope_name"] == tree.county.name and not response.json()["in_force"]
+    event = AuditEvent.objects.get(verb="dues.schedule.create")
+    assert event.org_path == tree.county.path and event.target_label == "本县标准"
     assess(tree.county.path, next_month)
     assert Assessment.objects.get(member=member, month=next_month).amount == 50  # 5000.01 × 1%
     assert Assessment.objects.get(member=member, month=THIS_MONTH).amount == 75  # kept its schedule
+    listed = session_client(org_admin).get("/api/dues/schedules").json()
+    assert listed[0]["in_force"] and listed[1]["scope_path"] == tree.county.path  # national still in force now
+
+
+def test_a_schedule_outside_the_scope_is_refused_and_hidden(tree, org_admin):
+    town_b_admin = make_user("town_b_admin", Role.ORG_ADMIN, tree.town_b)
+    next_month = (THIS_MONTH + dt.timedelta(days=40)).replace(day=1)
+    body = {"org": tree.town_a.pk, "name": "甲镇标准", "effective_month": next_month.strftime("%Y-%m"),
+            "decision_ref": "镇党委文件", "bands": _bands(fixed="0.30")}
+    assert post(session_client(town_b_admin), "/api/dues/schedules", body).status_code == 404
+    created = post(session_client(org_admin), "/api/dues/schedules", body)
+    assert created.status_code == 201
+    # town B sees the national schedule only; town A's is outside its scope
+    assert [s["scope_path"] for s in session_client(town_b_admin).get("/api/dues/schedules").json()] == [""]
+    assert session_client(town_b_admin).get(f"/api/dues/schedules/{created.json()['id']}").status_code == 404
+
+
+def test_bad_bands_are_refused_naming_the_band_field(tree, org_admin):
+    from grassroots.dues.models import RateSchedule
+
+    next_month = (THIS_MONTH + dt.timedelta(days=40)).replace(day=1)
+    bands = _bands()
+    retired = [i for i, b in enumerate(bands) if b["category"] == "retired"]
+    bands[retired[0]], bands[retired[1]] = bands[retired[1]], bands[retired[0]]  # out of order
+    student = next(i for i, b in enumerate(bands) if b["category"] == "student")
+    bands[student] = {"category": "student", "kind": "rate", "rate": "0.01", "source": "x"}
+    on_job = next(i for i, b in enumerate(bands) if b["category"] == "on_job")
+    bands[on_job] = {**bands[on_job], "rate": "1.5"}
+    body = {"org": tree.county.pk, "name": "错误标准", "effective_month": next_month.strftime("%Y-%m"),
+            "decision_ref": "x", "bands": bands}
+    response = post(session_client(org_admin), "/api/dues/schedules", body)
+    errors = response.json()["errors"]
+    assert response.status_code == 400 and f"bands.{student}.kind" in errors
+    assert "不超过1" in errors[f"bands.{on_job}.rate"][0]
+    assert any("从基数0起" in m for m in errors[f"bands.{retired[0]}.lower"])
+    assert any("从低到高" in m for m in errors[f"bands.{retired[1]}.lower"])
+    body["bands"] = bands[:3]
+    assert "缺少以下党员类别" in post(session_client(org_admin), "/api/dues/schedules", body).json()["errors"]["bands"][0]
+    assert RateSchedule.objects.count() == 1 and not AuditEvent.objects.filter(verb="dues.schedule.create").exists()
 
 
 # --- the host organization collects a hosted mobile member's dues -----------------------------------------------

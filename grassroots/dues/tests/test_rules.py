@@ -138,7 +138,59 @@ def test_month_helpers():
         rules.parse_month("2026/3")
 
 
-def test_amount_sql_has_one_arm_per_band():
-    sql = rules.amount_sql(SEED_BANDS, category="c", base_fen="b", fixed_fen="f")
-    assert sql.count("WHEN") == len(SEED_BANDS)
-    assert "b <= 300000" in sql and "b > 300000" in sql and "(b * 50 + 5000) / 10000" in sql
+def test_amount_sql_has_one_arm_per_category_and_band():
+    sql = rules.amount_sql(SEED_BANDS, category="c", base="b", fixed="f", to_fen=lambda e: f"fen({e})")
+    assert sql.startswith("CASE c WHEN 'on_job' THEN CASE WHEN b IS NOT NULL")
+    assert sql.count("WHEN") == len(SEED_BANDS) + len({b.category for b in SEED_BANDS})
+    assert "b <= 3000.00" in sql and "b > 3000.00" in sql and "(fen(b) * 50 + 5000) / 10000" in sql
+
+
+# ---- a new schedule's bands (rules.band_errors) ------------------------------------------------------------------
+
+def _replace(category, *bands):
+    return [*[b for b in SEED_BANDS if b.category != category], *bands]
+
+
+def test_the_seeded_national_bands_pass():
+    assert rules.band_errors(SEED_BANDS) == {}
+
+
+def test_bands_must_cover_every_category():
+    errors = rules.band_errors([b for b in SEED_BANDS if b.category != Category.STUDENT])
+    assert "学生" in errors["bands"][0]
+    assert "至少" in rules.band_errors([])["bands"][0]
+
+
+@pytest.mark.parametrize(("bands", "field", "text"), [
+    # out of order: the second band does not start where the first ended
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", D("5000"), None, D("0.01")),
+              rules.Band(Category.RETIRED, "rate", "x", None, D("5000"), D("0.005"))), "lower", "从低到高"),
+    # a gap between 5000 and 6000
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", None, D("5000"), D("0.005")),
+              rules.Band(Category.RETIRED, "rate", "x", D("6000"), None, D("0.01"))), "lower", "首尾相接"),
+    # the last band must cover every base
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", None, D("5000"), D("0.005"))), "upper",
+     "不应设上限"),
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", rate=D("1.5"))), "rate", "不超过1"),
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", rate=D("0"))), "rate", "大于0"),
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x", rate=D("0.00005"))), "rate", "万分之一"),
+    (_replace(Category.RETIRED, rules.Band(Category.RETIRED, "rate", "x")), "rate", "须填写比例"),
+    (_replace(Category.STUDENT, rules.Band(Category.STUDENT, "rate", "x", rate=D("0.01"))), "kind", "不申报计算基数"),
+    (_replace(Category.STUDENT, rules.Band(Category.STUDENT, "fixed", "x", fixed=D("-1"))), "fixed", "应大于零"),
+    (_replace(Category.STUDENT, rules.Band(Category.STUDENT, "fixed", "x", fixed=D("0.201"))), "fixed", "两位小数"),
+    (_replace(Category.FARMER, rules.Band(Category.FARMER, "declared", "x", fixed_min=D("1"), fixed_max=D("0.2"))),
+     "fixed_max", "不能低于"),
+    (_replace(Category.STUDENT, rules.Band(Category.STUDENT, "fixed", "", fixed=D("0.2"))), "source", "依据条款"),
+])
+def test_bad_bands_are_refused_naming_the_field(bands, field, text):
+    errors = rules.band_errors(bands)
+    keys = [k for k in errors if k.endswith(f".{field}")]
+    assert keys, errors
+    assert any(text in m for k in keys for m in errors[k]), errors
+    assert all(k.startswith("bands.") for k in errors)
+
+
+def test_a_category_has_one_fixed_band_or_rate_bands_only():
+    bands = _replace(Category.STUDENT, rules.Band(Category.STUDENT, "fixed", "x", fixed=D("0.2")),
+                     rules.Band(Category.STUDENT, "fixed", "x", fixed=D("0.3")))
+    assert "只能有一个" in rules.band_errors(bands)[f"bands.{len(bands) - 1}.category"][0]

@@ -153,3 +153,64 @@ def test_dashboard_panel_loads_collection(tree, org_admin, member, django_assert
     assert figures.status_code == 200 and "0.0%" in figures.content.decode()
     other = make_user("sec_b_panel", Role.SECRETARY, tree.village_b1)
     assert session_client(other).get(f"/dues/panel/{tree.county.pk}/").status_code == 404
+
+
+# ---- rate schedules ----------------------------------------------------------------------------------------------
+
+def _schedule_post(org, month: dt.date, bands) -> dict:
+    data = {"org": org.pk, "name": "本县标准", "effective_from": month.strftime("%Y-%m"), "decision_ref": "县委文件",
+            "approved_by": "县委", "bands-TOTAL_FORMS": len(bands), "bands-INITIAL_FORMS": len(bands),
+            "bands-MIN_NUM_FORMS": 0, "bands-MAX_NUM_FORMS": 1000}
+    for i, band in enumerate(bands):
+        for name, value in vars(band).items():
+            data[f"bands-{i}-{name}"] = "" if value is None else str(value)
+    return data
+
+
+def test_schedule_list_shows_bands_dates_and_scope(tree, secretary_a1, django_assert_max_num_queries):
+    client = session_client(secretary_a1)
+    with django_assert_max_num_queries(12):
+        response = client.get("/dues/schedules/")
+    body = response.content.decode()
+    assert response.status_code == 200 and "中组发〔2008〕3号" in body and "全国" in body and "现行" in body
+    assert "第二条" in body and "2008年4月1日" in body
+    assert "/dues/schedules/new/" not in body  # a branch secretary cannot set a schedule
+
+
+def test_county_admin_creates_a_schedule_from_the_form(tree, org_admin, django_assert_max_num_queries):
+    from grassroots.dues.models import RateSchedule
+    from grassroots.dues.rules import SEED_BANDS, Band
+
+    client = session_client(org_admin)
+    page = client.get(f"/dues/schedules/new/?org={tree.county.pk}")
+    assert page.status_code == 200 and "第二条" in page.content.decode()  # prefilled with the bands in force
+    next_month = (THIS_MONTH + dt.timedelta(days=40)).replace(day=1)
+    bands = [Band("student", "fixed", "县委文件", fixed="0.50"), *[b for b in SEED_BANDS if b.category != "student"]]
+    response = client.post("/dues/schedules/new/", _schedule_post(tree.county, next_month, bands))
+    assert response.status_code == 302
+    schedule = RateSchedule.objects.get(scope_path=tree.county.path)
+    assert schedule.effective_from == next_month and schedule.bands.count() == len(bands)
+    assert AuditEvent.objects.filter(verb="dues.schedule.create", org_path=tree.county.path).count() == 1
+    with django_assert_max_num_queries(12):
+        listed = client.get("/dues/schedules/").content.decode()
+    assert "本县标准" in listed and "待执行" in listed and tree.county.name in listed
+
+
+def test_schedule_form_refuses_bad_bands_and_the_wrong_people(tree, org_admin, secretary_a1, clerk_a):
+    from grassroots.dues.models import RateSchedule
+    from grassroots.dues.rules import SEED_BANDS, Band
+
+    next_month = (THIS_MONTH + dt.timedelta(days=40)).replace(day=1)
+    bands = [b for b in SEED_BANDS if b.category != "retired"]
+    bands += [Band("retired", "rate", "x", None, "5000", "1.5"), Band("retired", "rate", "x", "6000", None, "0.01")]
+    response = session_client(org_admin).post("/dues/schedules/new/", _schedule_post(tree.county, next_month, bands))
+    body = response.content.decode()
+    assert response.status_code == 400 and "比例应大于0且不超过1" in body and "首尾相接" in body
+    assert 'data-field-error="rate"' in body and 'data-field-error="lower"' in body
+    good = _schedule_post(tree.village_a1, next_month, SEED_BANDS)
+    assert session_client(secretary_a1).post("/dues/schedules/new/", good).status_code == 403  # a branch
+    assert session_client(secretary_a1).get(f"/dues/schedules/new/?org={tree.village_a1.pk}").status_code == 403
+    assert session_client(clerk_a).get(f"/dues/schedules/new/?org={tree.town_a.pk}").status_code == 404  # no approve
+    town_b = make_user("town_b_admin", Role.ORG_ADMIN, tree.town_b)
+    assert session_client(town_b).get(f"/dues/schedules/new/?org={tree.town_a.pk}").status_code == 404  # out of scope
+    assert not RateSchedule.objects.exclude(scope_path="").exists()
