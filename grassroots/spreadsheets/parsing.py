@@ -3,8 +3,9 @@ zip bombs are refused from the archive's directory before anything is decompress
 stored values (neither reader evaluates them); hidden sheets are skipped unless chosen by name.
 
 .xlsx/.xlsm are streamed row by row by `xlsx_stream` (memory stays flat however long the sheet, PERFORMANCE.md
-target 7); the old binary .xls (small files) is read by python-calamine; .csv by the csv module in UTF-8 (with or
-without BOM) or GB 18030. Rows always start at the sheet's row 1, so a row's index gives its Excel number."""
+target 7); the binary .xls and .xlsb (rare, and small in practice) are read whole by python-calamine; .csv by
+the csv module in UTF-8 (with or without BOM) or GB 18030. Rows always start at the sheet's row 1, so a row's
+index gives its Excel row number."""
 
 from __future__ import annotations
 
@@ -121,7 +122,7 @@ def _workbook(path: Path):
 def list_sheets(path: Path, fmt: str) -> list[SheetInfo]:
     if fmt == "csv":
         return [SheetInfo("CSV", True)]
-    if fmt == "xlsx":
+    if _streamed(path, fmt):
         book = _xlsx_book(path)
         try:
             return [SheetInfo(s.name, s.visible) for s in book.sheets if s.is_worksheet]
@@ -155,7 +156,7 @@ def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include
         raise FileRejected(_("文件中没有可见的工作表"))
     last_error = None
     for sheet in candidates:
-        rows, height = (_xlsx_sheet if fmt == "xlsx" else _calamine_sheet)(path, sheet.name, kind)
+        rows, height = (_xlsx_sheet if _streamed(path, fmt) else _calamine_sheet)(path, sheet.name, kind)
         try:
             return _table_from_rows(sheet.name, rows, height, columns, kind)
         except FileRejected as exc:
@@ -164,6 +165,11 @@ def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include
                 raise
             last_error = exc
     raise last_error or FileRejected(_("找不到表头"))
+
+
+def _streamed(path: Path, fmt: str) -> bool:
+    """.xlsx/.xlsm are streamed; .xls and the binary .xlsb (also a zip) are read whole by python-calamine."""
+    return fmt == "xlsx" and not xlsx_stream.is_binary_workbook(path)
 
 
 def _too_wide(name: str, width: int) -> FileRejected:

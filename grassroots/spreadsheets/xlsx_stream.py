@@ -153,18 +153,22 @@ def number_format_kind(code: str) -> int:
 
 
 def excel_datetime(serial: float, kind: int, date1904: bool):
-    """A serial number in a date format as Python: date when there is no time of day, time when there is no day
-    (before serial 1), else datetime; a duration format gives timedelta. Rounded to the millisecond."""
-    if kind == DURATION:
-        return dt.timedelta(milliseconds=round(serial * _MS_PER_DAY))
+    """A serial number in a date format as Python, as calamine gives it: a time of day below serial 1, a date
+    when there is no time of day, else a datetime; a duration format gives timedelta. Rounded to the
+    millisecond. A serial past 9999-12-31 stays a number."""
     ms = round(serial * _MS_PER_DAY)
+    if kind == DURATION:
+        return dt.timedelta(milliseconds=ms)
     days, ms_of_day = divmod(ms, _MS_PER_DAY)
-    if days == 0 and not date1904:
-        return (dt.datetime.min + dt.timedelta(milliseconds=ms_of_day)).time()
-    if date1904:
-        moment = _EPOCH_1904 + dt.timedelta(days=days, milliseconds=ms_of_day)
-    else:
-        moment = _EPOCH_1900 + dt.timedelta(days=days - (1 if days >= 60 else 0), milliseconds=ms_of_day)
+    try:
+        if serial < 1:
+            return (dt.datetime.min + dt.timedelta(milliseconds=ms_of_day)).time()
+        if date1904:
+            moment = _EPOCH_1904 + dt.timedelta(days=days, milliseconds=ms_of_day)
+        else:
+            moment = _EPOCH_1900 + dt.timedelta(days=days - (1 if days >= 60 else 0), milliseconds=ms_of_day)
+    except OverflowError:
+        return serial
     return moment if ms_of_day else moment.date()
 
 
@@ -235,6 +239,16 @@ class SharedStrings:
         if pending:
             table._blocks.append("".join(pending))
         return table
+
+
+def is_binary_workbook(path) -> bool:
+    """An .xlsb: a zip like .xlsx, but its parts are binary records, not XML (python-calamine reads those)."""
+    try:
+        with zipfile.ZipFile(path) as archive:
+            names = set(archive.namelist())
+    except (zipfile.BadZipFile, OSError):
+        return False
+    return "xl/workbook.bin" in names and "xl/workbook.xml" not in names
 
 
 class Workbook:
