@@ -14,7 +14,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -156,9 +156,12 @@ def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include
         raise FileRejected(_("文件中没有可见的工作表"))
     last_error = None
     for sheet in candidates:
-        rows, height = (_xlsx_sheet if _streamed(path, fmt) else _calamine_sheet)(path, sheet.name, kind)
+        if _streamed(path, fmt):
+            rows, height, recount = _xlsx_sheet(path, sheet.name)
+        else:
+            (rows, height), recount = _calamine_sheet(path, sheet.name), None
         try:
-            return _table_from_rows(sheet.name, rows, height, columns, kind)
+            return _table_from_rows(sheet.name, rows, height, columns, kind, recount=recount)
         except FileRejected as exc:
             rows.close()
             if sheet_name:
@@ -187,24 +190,33 @@ def _xlsx_book(path: Path) -> xlsx_stream.Workbook:
         raise FileRejected(_("文件已损坏或格式无法识别，无法读取")) from exc
 
 
-def _xlsx_sheet(path: Path, name: str, kind: str) -> tuple[Iterator[list], int]:
-    """The streamed rows and the row count (the sheet's last row). The count comes from the sheet's <dimension>
-    when it is there and within the limit (it may count formatted empty rows at the end); otherwise, or when it
-    says the sheet is too long, one pass over the sheet finds the last row holding a value."""
+def _xlsx_sheet(path: Path, name: str) -> tuple[Iterator[list], int, Callable[[], int]]:
+    """The streamed rows, the row count and a function counting again. The count is the sheet's last row as its
+    <dimension> gives it, which may include formatted empty rows at the end; without a dimension, or when the
+    dimension puts the sheet over the limit, one more pass over the sheet finds the last row holding a value."""
     book = _xlsx_book(path)
     try:
         sheet = book.sheet(name)
         dimension = book.dimension(sheet)
-        height = dimension[0] if dimension else None
-        if height is None or height - 1 > rules.MAX_DATA_ROWS[kind]:
-            height = book.last_row(sheet, rules.MAX_COLUMNS)
-    except xlsx_stream.TooManyColumns as exc:
-        book.close()
-        raise _too_wide(name, exc.columns) from exc
     except Exception as exc:
         book.close()
         raise _unreadable(name) from exc
-    return _xlsx_rows(book, sheet), height
+
+    def recount() -> int:  # its own handle: the rows may have run out and closed theirs
+        try:
+            with xlsx_stream.Workbook(path) as again:
+                return again.last_row(again.sheet(name))
+        except Exception as exc:
+            raise _unreadable(name) from exc
+
+    if dimension is None:
+        try:
+            height = recount()
+        except FileRejected:
+            book.close()
+            raise
+        return _xlsx_rows(book, sheet), height, None
+    return _xlsx_rows(book, sheet), dimension[0], recount
 
 
 def _xlsx_rows(book: xlsx_stream.Workbook, sheet: xlsx_stream.Sheet) -> Iterator[list]:
@@ -218,7 +230,7 @@ def _xlsx_rows(book: xlsx_stream.Workbook, sheet: xlsx_stream.Sheet) -> Iterator
         book.close()
 
 
-def _calamine_sheet(path: Path, name: str, kind: str) -> tuple[Iterator[list], int]:
+def _calamine_sheet(path: Path, name: str) -> tuple[Iterator[list], int]:
     """.xls through python-calamine. Its iter_rows starts at the sheet's row 1 even when `start` is lower down
     (and at the first non-empty column), so the row numbers need no offset."""
     try:
@@ -233,8 +245,10 @@ def _calamine_sheet(path: Path, name: str, kind: str) -> tuple[Iterator[list], i
     return (row for row in data.iter_rows()), start[0] + data.height
 
 
-def _table_from_rows(name: str, rows: Iterator[list], height: int, columns, kind: str) -> Table:
-    """rows start at the sheet's first row; height is the number of the last row."""
+def _table_from_rows(name: str, rows: Iterator[list], height: int, columns, kind: str,
+                     recount: Callable[[], int] | None = None) -> Table:
+    """rows start at the sheet's first row; height is the number of the last row, exact unless recount is given
+    (then it is an upper bound and recount() the exact figure)."""
     head: list[list] = []
     for _index in range(rules.HEADER_SCAN_ROWS):
         try:
@@ -254,6 +268,8 @@ def _table_from_rows(name: str, rows: Iterator[list], height: int, columns, kind
         raise FileRejected(_("工作表“%(n)s”缺少必需的列：%(cols)s") % {"n": name, "cols": "、".join(missing)})
     total = max(0, height - header_index - 1)
     limit = rules.MAX_DATA_ROWS[kind]
+    if total > limit and recount is not None:
+        total = max(0, recount() - header_index - 1)
     if total > limit:
         raise FileRejected(_("工作表“%(n)s”有%(t)d行数据，超过单个文件上限%(m)d行；请拆分后分批导入")
                            % {"n": name, "t": total, "m": limit})

@@ -179,7 +179,7 @@ class SharedStrings:
 
     def __init__(self):
         self._blocks: list[str] = []
-        self._ends = array("L")
+        self._ends = array("I")  # offsets within a block: a block holds at most 2,048 cells of text
         self._count = 0
 
     def __len__(self) -> int:
@@ -408,14 +408,38 @@ class Workbook:
         except ValueError:
             return None
 
-    def last_row(self, sheet: Sheet, max_columns: int) -> int:
-        """The number of the last row holding a value (a whole pass over the sheet: for sheets without a usable
-        dimension only)."""
-        last = 0
-        for number, cells in enumerate(self.rows(sheet, max_columns), 1):
-            if cells:
-                last = number
-        return last
+    def last_row(self, sheet: Sheet) -> int:
+        """The number of the last row holding a value: a whole pass over the sheet, lighter than reading it (no
+        values built, shared strings not needed). For sheets without a usable dimension."""
+        names: dict[str, str] = {}
+        state = {"row": 0, "last": 0, "collecting": False}
+
+        def start(name, attrs):
+            if not names:
+                prefix = _prefix(name)
+                names.update(row=prefix + "row", v=prefix + "v", t=prefix + "t")
+            elif name == names["row"]:
+                number = attrs.get("r")
+                state["row"] = int(number) if number else state["row"] + 1
+            elif name == names["v"] or name == names["t"]:
+                state["collecting"] = True
+
+        def end(name):
+            if name == names["v"] or name == names["t"]:
+                state["collecting"] = False
+
+        def data(text):
+            if state["collecting"] and text:
+                state["last"] = state["row"]
+
+        parser = _parser(namespaces=False)
+        parser.StartElementHandler = start
+        parser.EndElementHandler = end
+        parser.CharacterDataHandler = data
+        with self._open(sheet.part) as stream:
+            for _chunk in _feed(parser, stream):
+                pass
+        return state["last"]
 
     def rows(self, sheet: Sheet, max_columns: int) -> Iterator[list]:
         """Every row from row 1 to the last one written, as a list of values (a missing row is []). A value in a

@@ -333,6 +333,15 @@ def test_formatted_empty_rows_after_the_data_do_not_count_against_the_limit(tmp_
     assert [cells[:2] for _number, cells in table.rows if cells] == [[1.0, "第一党支部"]]
 
 
+def test_a_short_sheet_claiming_a_huge_dimension_is_counted_again(tmp_path):
+    path = tmp_path / "orgs.xlsx"
+    path.write_bytes(files.org_file(org_rows(3)).read())
+    huge = rewrite(path, lambda name, text: re.sub(r'<dimension ref="[^"]*"', '<dimension ref="A1:H900000"', text))
+    table = parsing.open_table(huge, "xlsx", "orgs")
+    assert table.total_rows == 3
+    assert [number for number, _cells in table.rows] == [3, 4, 5]
+
+
 def test_a_value_beyond_the_column_limit_is_refused(tmp_path):
     book = openpyxl.Workbook()
     sheet = book.active
