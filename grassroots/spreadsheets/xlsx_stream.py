@@ -3,10 +3,11 @@ and parsed in 64 KB chunks, so memory stays flat however long the sheet is (PERF
 
 Cells come out as python-calamine's `iter_rows` gives them, as far as the importer uses them: text as str,
 numbers as float, numbers in a date or time format as `datetime.date`/`datetime`/`time` (the workbook's 1900 or
-1904 date system), durations (`[h]:mm`) as `timedelta`, booleans as bool, error cells as their text (`#N/A`), and
-blank cells as "" so that positions are kept. Formulas are never evaluated: a formula cell gives its cached value.
-Two differences from calamine, both on purpose: rows start at row 1 and columns at column A (calamine drops the
-leading empty columns), and a row is as long as its last non-blank cell (calamine pads every row to the widest).
+1904 date system), durations (`[h]:mm`) as `timedelta`, booleans as bool, and blank cells as "" so that positions
+are kept. Formulas are never evaluated: a formula cell gives its cached value. Three differences from calamine, on
+purpose: an error cell gives its text (`#N/A`; calamine gives "", which would pass for a blank cell); columns start
+at column A (calamine drops leading empty columns; rows start at row 1 in both); and a row is as long as its last
+non-blank cell (calamine pads every row to the widest).
 
 Parsing is expat's C parser with a few lines of Python per element. Security (SECURITY.md H1): a document with a
 DOCTYPE is refused, so no entity is ever declared or expanded; external entities are never fetched. The shared
@@ -31,7 +32,6 @@ _EPOCH_1904 = dt.datetime(1904, 1, 1)
 _MS_PER_DAY = 86_400_000
 DATETIME, DURATION = 1, 2
 BUILTIN_DATE_FORMATS = {**dict.fromkeys(range(14, 23), DATETIME), 45: DATETIME, 46: DURATION, 47: DATETIME}
-_REL_TYPES = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/"
 
 
 class XlsxError(ValueError):
@@ -474,8 +474,8 @@ class Workbook:
                 cell_type = attrs.get("t")
                 cell_style = attrs.get("s")
                 text = ""
-            elif name == V or (name == T and not phonetic):
-                collecting = True
+            elif name == T or name == V:
+                collecting = not phonetic
             elif name == ROW:
                 number = attrs.get("r")
                 number = int(number) if number else row_number + 1
