@@ -231,8 +231,8 @@ def _xlsx_rows(book: xlsx_stream.Workbook, sheet: xlsx_stream.Sheet) -> Iterator
 
 
 def _calamine_sheet(path: Path, name: str) -> tuple[Iterator[list], int]:
-    """.xls through python-calamine. Its iter_rows starts at the sheet's row 1 even when `start` is lower down
-    (and at the first non-empty column), so the row numbers need no offset."""
+    """.xls and .xlsb through python-calamine. Its iter_rows starts at the sheet's row 1 even when `start` is lower
+    down (and at the first non-empty column), so the row numbers need no offset."""
     try:
         data = _workbook(path).get_sheet_by_name(name)
     except FileRejected:
