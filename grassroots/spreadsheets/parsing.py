@@ -1,9 +1,11 @@
 """Reading uploaded spreadsheets safely (SECURITY.md H1): the content decides the format, never the extension;
 zip bombs are refused from the archive's directory before anything is decompressed; formulas are read as their
-stored values (python-calamine never evaluates them); hidden sheets are skipped unless chosen by name.
+stored values (neither reader evaluates them); hidden sheets are skipped unless chosen by name.
 
-python-calamine reads .xlsx/.xlsm/.xls (4–6× openpyxl, PERFORMANCE.md); .csv is read by the csv module in
-UTF-8 (with or without BOM) or GB 18030."""
+.xlsx/.xlsm are streamed row by row by `xlsx_stream` (memory stays flat however long the sheet, PERFORMANCE.md
+target 7); the binary .xls and .xlsb (rare, and small in practice) are read whole by python-calamine; .csv by
+the csv module in UTF-8 (with or without BOM) or GB 18030. Rows always start at the sheet's row 1, so a row's
+index gives its Excel row number."""
 
 from __future__ import annotations
 
@@ -12,7 +14,7 @@ import csv
 import hashlib
 import io
 import zipfile
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -20,7 +22,7 @@ import python_calamine
 from django.utils.translation import gettext as _
 
 from grassroots.core.errors import DomainError
-from grassroots.spreadsheets import rules
+from grassroots.spreadsheets import rules, xlsx_stream
 
 
 class FileRejected(DomainError):
@@ -120,6 +122,12 @@ def _workbook(path: Path):
 def list_sheets(path: Path, fmt: str) -> list[SheetInfo]:
     if fmt == "csv":
         return [SheetInfo("CSV", True)]
+    if _streamed(path, fmt):
+        book = _xlsx_book(path)
+        try:
+            return [SheetInfo(s.name, s.visible) for s in book.sheets if s.is_worksheet]
+        finally:
+            book.close()
     book = _workbook(path)
     try:
         return [SheetInfo(m.name, m.visible == python_calamine.SheetVisibleEnum.Visible)
@@ -133,8 +141,7 @@ def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include
     the first visible sheet whose header can be found."""
     columns = rules.COLUMNS[kind]
     if fmt == "csv":
-        return _table_from_rows("CSV", _csv_rows(path), _csv_count(path), (0, 0), columns, kind)
-    book = _workbook(path)
+        return _table_from_rows("CSV", _csv_rows(path), _csv_count(path), columns, kind)
     sheets = list_sheets(path, fmt)
     if sheet_name:
         chosen = [s for s in sheets if s.name == sheet_name]
@@ -149,24 +156,99 @@ def open_table(path: Path, fmt: str, kind: str, *, sheet_name: str = "", include
         raise FileRejected(_("文件中没有可见的工作表"))
     last_error = None
     for sheet in candidates:
+        if _streamed(path, fmt):
+            rows, height, recount = _xlsx_sheet(path, sheet.name)
+        else:
+            (rows, height), recount = _calamine_sheet(path, sheet.name), None
         try:
-            data = book.get_sheet_by_name(sheet.name)
-        except Exception as exc:
-            raise FileRejected(_("工作表“%(n)s”无法读取") % {"n": sheet.name}) from exc
-        if data.width > rules.MAX_COLUMNS:
-            raise FileRejected(_("工作表“%(n)s”有%(w)d列，超过上限%(m)d列") % {"n": sheet.name, "w": data.width,
-                                                                      "m": rules.MAX_COLUMNS})
-        start = data.start or (0, 0)
-        try:
-            return _table_from_rows(sheet.name, iter(data.iter_rows()), data.height, start, columns, kind)
+            return _table_from_rows(sheet.name, rows, height, columns, kind, recount=recount)
         except FileRejected as exc:
+            rows.close()
             if sheet_name:
                 raise
             last_error = exc
     raise last_error or FileRejected(_("找不到表头"))
 
 
-def _table_from_rows(name: str, rows: Iterator[list], height: int, start: tuple[int, int], columns, kind: str) -> Table:
+def _streamed(path: Path, fmt: str) -> bool:
+    """.xlsx/.xlsm are streamed; .xls and the binary .xlsb (also a zip) are read whole by python-calamine."""
+    return fmt == "xlsx" and not xlsx_stream.is_binary_workbook(path)
+
+
+def _too_wide(name: str, width: int) -> FileRejected:
+    return FileRejected(_("工作表“%(n)s”有%(w)d列，超过上限%(m)d列") % {"n": name, "w": width, "m": rules.MAX_COLUMNS})
+
+
+def _unreadable(name: str) -> FileRejected:
+    return FileRejected(_("工作表“%(n)s”无法读取") % {"n": name})
+
+
+def _xlsx_book(path: Path) -> xlsx_stream.Workbook:
+    try:
+        return xlsx_stream.Workbook(path)
+    except Exception as exc:  # a damaged zip, a missing part, malformed XML, a DOCTYPE
+        raise FileRejected(_("文件已损坏或格式无法识别，无法读取")) from exc
+
+
+def _xlsx_sheet(path: Path, name: str) -> tuple[Iterator[list], int, Callable[[], int]]:
+    """The streamed rows, the row count and a function counting again. The count is the sheet's last row as its
+    <dimension> gives it, which may include formatted empty rows at the end; without a dimension, or when the
+    dimension puts the sheet over the limit, one more pass over the sheet finds the last row holding a value."""
+    book = _xlsx_book(path)
+    try:
+        sheet = book.sheet(name)
+        dimension = book.dimension(sheet)
+    except Exception as exc:
+        book.close()
+        raise _unreadable(name) from exc
+
+    def recount() -> int:  # its own handle: the rows may have run out and closed theirs
+        try:
+            with xlsx_stream.Workbook(path) as again:
+                return again.last_row(again.sheet(name))
+        except Exception as exc:
+            raise _unreadable(name) from exc
+
+    if dimension is None:
+        try:
+            height = recount()
+        except FileRejected:
+            book.close()
+            raise
+        return _xlsx_rows(book, sheet), height, None
+    return _xlsx_rows(book, sheet), dimension[0], recount
+
+
+def _xlsx_rows(book: xlsx_stream.Workbook, sheet: xlsx_stream.Sheet) -> Iterator[list]:
+    try:
+        yield from book.rows(sheet, rules.MAX_COLUMNS)
+    except xlsx_stream.TooManyColumns as exc:
+        raise _too_wide(sheet.name, exc.columns) from exc
+    except Exception as exc:
+        raise _unreadable(sheet.name) from exc
+    finally:
+        book.close()
+
+
+def _calamine_sheet(path: Path, name: str) -> tuple[Iterator[list], int]:
+    """.xls and .xlsb through python-calamine. Its iter_rows starts at the sheet's row 1 even when `start` is lower
+    down (and at the first non-empty column), so the row numbers need no offset."""
+    try:
+        data = _workbook(path).get_sheet_by_name(name)
+    except FileRejected:
+        raise
+    except Exception as exc:
+        raise _unreadable(name) from exc
+    if data.width > rules.MAX_COLUMNS:
+        raise _too_wide(name, data.width)
+    start = data.start or (0, 0)
+    return (row for row in data.iter_rows()), start[0] + data.height
+
+
+def _table_from_rows(name: str, rows: Iterator[list], height: int, columns, kind: str,
+                     recount: Callable[[], int] | None = None) -> Table:
+    """rows start at the sheet's first row; height is the number of the last row, exact unless recount is given
+    (then it is an upper bound and recount() the exact figure)."""
     head: list[list] = []
     for _index in range(rules.HEADER_SCAN_ROWS):
         try:
@@ -186,19 +268,23 @@ def _table_from_rows(name: str, rows: Iterator[list], height: int, start: tuple[
         raise FileRejected(_("工作表“%(n)s”缺少必需的列：%(cols)s") % {"n": name, "cols": "、".join(missing)})
     total = max(0, height - header_index - 1)
     limit = rules.MAX_DATA_ROWS[kind]
+    if total > limit and recount is not None:
+        total = max(0, recount() - header_index - 1)
     if total > limit:
         raise FileRejected(_("工作表“%(n)s”有%(t)d行数据，超过单个文件上限%(m)d行；请拆分后分批导入")
                            % {"n": name, "t": total, "m": limit})
     header_cells = [rules.clean_text(c) for c in head[header_index]]
-    first_row = start[0] + 1
 
     def data_rows():
         for offset, cells in enumerate(head[header_index + 1:], header_index + 1):
-            yield first_row + offset, cells
+            yield offset + 1, cells
         for offset, cells in enumerate(rows, len(head)):
-            yield first_row + offset, cells
+            if offset - header_index > limit and not is_blank(cells):  # longer than its <dimension> said
+                raise FileRejected(_("工作表“%(n)s”有%(t)d行数据，超过单个文件上限%(m)d行；请拆分后分批导入")
+                                   % {"n": name, "t": offset - header_index, "m": limit})
+            yield offset + 1, cells
 
-    return Table(name, header_index, first_row + header_index, header_cells, mapping, total, data_rows())
+    return Table(name, header_index, header_index + 1, header_cells, mapping, total, data_rows())
 
 
 def _csv_text(path: Path) -> io.TextIOBase:
