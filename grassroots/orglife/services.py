@@ -361,11 +361,12 @@ def tally_rebuild(tenant: str) -> int:
 
 # --- compliance rebuild (set-based, per county and month) ----------------------------------------------
 
-def _rebuild_sql(tenant: str, month: dt.date, today: dt.date) -> tuple[str, list]:
+def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tuple[str, list]:
     """One INSERT … SELECT for a county's month. Inner: per branch, the held meetings each active rule needs
     from the tally (its kind over the months of its period up to this one: at most 12 rows per branch and
     kind) and what it requires; outer: a state character and the counts per rule slot, computed once from those
-    columns, and the year's missed months per slot (the previous month's row plus this month)."""
+    columns, and the year's missed months per slot (the previous month's row plus this month). A prefix
+    narrower than the county limits the branches, and the tally rows read to theirs."""
     from grassroots.dashboards.models import OrgRollup
     from grassroots.orgs.models import PartyGroup
 
@@ -373,7 +374,9 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date) -> tuple[str, list
     tally, orgs, status = MeetingTally._meta.db_table, Organization._meta.db_table, ComplianceStatus._meta.db_table
     rollups, groups = OrgRollup._meta.db_table, PartyGroup._meta.db_table
     postgres = connection.vendor == "postgresql"
-    lo, hi = tenant, tenant + "~"
+    lo, hi = prefix, prefix + "~"
+    # The county's tally is one index range per rule; a subtree's is its branches' rows only.
+    subtree = "" if prefix == tenant else f" AND org_id IN (SELECT id FROM {orgs} WHERE path >= %s AND path < %s)"  # noqa: S608
     selects, sums, count_params = [], [], []
     inner, held, required, state = [], [], [], []
     for index, code in enumerate(rules.RULE_SLOTS):
@@ -387,8 +390,8 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date) -> tuple[str, list
             source = ("DISTINCT org_id, {i} AS slot, group_key, 1 AS n" if rule.applies_to == "groups"
                       else "org_id, {i} AS slot, group_key, held AS n").format(i=index)
             selects.append(f"SELECT {source} FROM {tally} "  # noqa: S608
-                           "WHERE tenant = %s AND kind = %s AND month >= %s AND month <= %s")
-            count_params += [tenant, rule.kind, start, month]
+                           "WHERE tenant = %s AND kind = %s AND month >= %s AND month <= %s" + subtree)
+            count_params += [tenant, rule.kind, start, month] + ([lo, hi] if subtree else [])
             sums.append(f"SUM(CASE WHEN slot = {index} THEN n ELSE 0 END) AS n{index}")
             if rule.applies_to == "groups":
                 req = f"COALESCE(pg.n, 0) * {rule.minimum}"
@@ -435,22 +438,26 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date) -> tuple[str, list
     return sql, [tenant, month, *count_params, lo, hi, lo, hi, previous, lo, hi]
 
 
-def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = None) -> int:
-    """Replace the county's rows for one month with one INSERT … SELECT over its branches (never a Python loop
-    per branch), reading the meeting tally. The year's missed months come from the previous month's rows, so
-    a year is rebuilt in month order (compliance_rebuild_year). Returns the rows written (one per active
-    branch)."""
+def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = None, prefix: str = "") -> int:
+    """Replace the county's rows for one month (or those of the subtree `prefix` within it) with one
+    INSERT … SELECT over its branches (never a Python loop per branch), reading the meeting tally. The year's
+    missed months come from the previous month's rows, so a year is rebuilt in month order
+    (compliance_rebuild_year). Returns the rows written (one per active branch)."""
     today = today or timezone.localdate()
     month = rules.month_start(month)
-    sql, params = _rebuild_sql(tenant, month, today)
+    prefix = prefix or tenant
+    if not prefix.startswith(tenant):
+        raise ValueError(f"{prefix!r} is not within the county {tenant!r}")
+    sql, params = _rebuild_sql(tenant, month, today, prefix)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A short set-based statement: JIT compilation costs more than it saves, and the per-branch
             # aggregate should hash in memory rather than sort on disk.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} WHERE tenant = %s AND month = %s",  # noqa: S608
-                       [tenant, month])
+        cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} "  # noqa: S608
+                       "WHERE tenant = %s AND month = %s AND org_path >= %s AND org_path < %s",
+                       [tenant, month, prefix, prefix + "~"])
         cursor.execute(sql, params)
         return cursor.rowcount
 

@@ -130,3 +130,21 @@ def test_the_board_year_totals_from_one_month_equal_the_sum_over_the_months(tree
     # a secretary of a1 sums a1's own row only
     mine = selectors.compliance_board(secretary_a1, tree.county, october)
     assert mine.year_missed["theme_day_monthly"] == 5
+
+
+def test_a_subtree_rebuild_rewrites_its_branches_only(tree, secretary_a1, org_admin, groups):
+    tenant, march = tree.county.path[:4], dt.date(2026, 3, 1)
+    rollups_rebuild(tenant)
+    assert services.compliance_rebuild(tenant, march, today=TODAY) == 3
+    record(secretary_a1, tree.village_a1, kind="theme_day", day=dt.date(2026, 3, 10))
+    record(org_admin, tree.village_b1, kind="theme_day", day=dt.date(2026, 3, 10), attendance=[])
+    assert services.compliance_rebuild(tenant, march, today=TODAY, prefix=tree.town_a.path) == 2
+
+    def theme_day(org):
+        row = ComplianceStatus.objects.get(org=org, month=march)
+        return rules.decode_status(row.states, row.held, row.required)["theme_day_monthly"]
+
+    assert theme_day(tree.village_a1) == ("met", 1, 1)
+    assert theme_day(tree.village_b1) == ("missed", 0, 1)  # outside the subtree: not rebuilt yet
+    with pytest.raises(ValueError):
+        services.compliance_rebuild(tenant, march, prefix="9999")
