@@ -201,6 +201,9 @@ def extend(ctx) -> None:
     from grassroots.orglife.services import compliance_rebuild_year, tally_rebuild
 
     tally_rebuild(ctx.tenant)  # the meetings went in in bulk: the tally is filled set-based, as the scan reads it
+    if connection.vendor == "postgresql":  # statistics for the rows of this transaction before the scans plan
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE orglife_meeting, orglife_meetingtally, orglife_compliancestatus")
 
     rollups_rebuild(ctx.tenant, ctx.today)  # the committee rule reads each branch's full members from the rollups
 

@@ -418,11 +418,11 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tu
     branches = (
         f"SELECT o.id, o.path, COALESCE(p.missed_ytd, '') AS prev_ytd, {', '.join(inner)} "  # noqa: S608
         f"FROM {orgs} o LEFT JOIN {counts} c ON c.org_id = o.id "
+        f"LEFT JOIN (SELECT org_id, missed_ytd FROM {status} WHERE tenant = %s AND month = %s) p ON p.org_id = o.id "
         f"LEFT JOIN (SELECT org_id, {full} AS full_members FROM {rollups} WHERE path >= %s AND path < %s) r "
         "ON r.org_id = o.id "
         f"LEFT JOIN (SELECT g.org_id, COUNT(*) AS n FROM {groups} g JOIN {orgs} go ON go.id = g.org_id "
         "WHERE go.path >= %s AND go.path < %s GROUP BY g.org_id) pg ON pg.org_id = o.id "
-        f"LEFT JOIN {status} p ON p.org_id = o.id AND p.month = %s "
         "WHERE o.path >= %s AND o.path < %s AND o.kind = 'branch' AND o.status = 'active'"
     )
     # January starts the year's count afresh: no previous row is joined (month = NULL matches nothing).
@@ -435,7 +435,7 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tu
         f"SELECT id, path, %s, %s, states_, {held_sql}, {required_sql}, "
         f"{' + '.join(unmet_slots)}, {' + '.join(missed_slots)}, {' || '.join(ytd)} FROM ({with_states}) s"
     )
-    return sql, [tenant, month, *count_params, lo, hi, lo, hi, previous, lo, hi]
+    return sql, [tenant, month, *count_params, tenant, previous, lo, hi, lo, hi, lo, hi]
 
 
 def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = None, prefix: str = "") -> int:
@@ -452,9 +452,12 @@ def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = N
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A short set-based statement: JIT compilation costs more than it saves, and the per-branch
-            # aggregate should hash in memory rather than sort on disk.
+            # aggregate should hash in memory rather than sort on disk. Every join is branch-wide, so hash
+            # joins are right; a nested loop, which stale statistics (rows written moments ago, as a year's
+            # rebuild does month after month) can make look cheap, rescans a side once per branch.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
+            cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} "  # noqa: S608
                        "WHERE tenant = %s AND month = %s AND org_path >= %s AND org_path < %s",
                        [tenant, month, prefix, prefix + "~"])
