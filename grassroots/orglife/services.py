@@ -378,12 +378,13 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tu
     # The county's tally is one index range per rule; a subtree's is its branches' rows only.
     subtree = "" if prefix == tenant else f" AND org_id IN (SELECT id FROM {orgs} WHERE path >= %s AND path < %s)"  # noqa: S608
     selects, sums, count_params = [], [], []
-    inner, held, required, state = [], [], [], []
+    inner, held, required, state, missed_slots = [], [], [], [], []
     for index, code in enumerate(rules.RULE_SLOTS):
         rule = active.get(code)
         if rule is None:
             inner += [f"0 AS h{index}", f"0 AS q{index}"]
             state.append(f"'{rules.NOT_APPLICABLE}'")
+            missed_slots.append("0")
         else:
             start, end = rules.period_bounds(rule.period, month)
             # A group rule counts the branch's groups that met (each group once), so its rows are distinct.
@@ -404,11 +405,14 @@ def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tu
             inner += [f"COALESCE(c.n{index}, 0) AS h{index}", f"{req} AS q{index}"]
             state.append(f"(CASE WHEN q{index} = 0 THEN '{rules.NOT_APPLICABLE}' WHEN h{index} >= q{index} "
                          f"THEN 'M' ELSE '{unmet}' END)")
+            # Missed (X) is fixed per rule for the month (its period is over or not), so the flag is read
+            # from the counts, not from the state string (which PostgreSQL would recompute per reference).
+            missed = unmet == rules.STATE_CODES["missed"]
+            missed_slots.append(f"(CASE WHEN q{index} > 0 AND h{index} < q{index} THEN 1 ELSE 0 END)" if missed else "0")
         held.append(f"CAST(h{index} AS TEXT)")
         required.append(f"CAST(q{index} AS TEXT)")
     slots = range(len(rules.RULE_SLOTS))
     unmet_slots = [f"(CASE WHEN q{i} > 0 AND h{i} < q{i} THEN 1 ELSE 0 END)" for i in slots]
-    missed_slots = [f"(CASE WHEN substr(states_, {i + 1}, 1) = 'X' THEN 1 ELSE 0 END)" for i in slots]
     position = "strpos" if postgres else "instr"  # 1-based; 1 for an empty string (no previous row: 0 months)
     digits = rules.YTD_DIGITS
     ytd = [f"substr('{digits}', {position}('{digits}', substr(prev_ytd, {i + 1}, 1)) + {missed_slots[i]}, 1)"
@@ -452,12 +456,14 @@ def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = N
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A short set-based statement: JIT compilation costs more than it saves, and the per-branch
-            # aggregate should hash in memory rather than sort on disk. Every join is branch-wide, so hash
-            # joins are right; a nested loop, which stale statistics (rows written moments ago, as a year's
-            # rebuild does month after month) can make look cheap, rescans a side once per branch.
+            # aggregate should hash in memory rather than sort on disk. Over a county every join is
+            # county-wide, so hash joins are right; a nested loop, which stale statistics (rows written moments
+            # ago, as a year's rebuild does month after month) can make look cheap, rescans a side once per
+            # branch. A subtree is left to the planner: probing the tally per branch may be the cheaper way.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-            cursor.execute("SET LOCAL enable_nestloop = off")
+            if prefix == tenant:
+                cursor.execute("SET LOCAL enable_nestloop = off")
         cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} "  # noqa: S608
                        "WHERE tenant = %s AND month = %s AND org_path >= %s AND org_path < %s",
                        [tenant, month, prefix, prefix + "~"])
