@@ -33,6 +33,18 @@ COMMITTEE_WARNINGS = frozenset({"committee_missing", "committee_too_large", "com
                                 "committee_not_required", "no_secretary", "term_expired", "term_ending"})
 
 
+def chosen_from_subtree(org: Organization) -> bool:
+    """A branch's committee is chosen from and by its own members; a general branch's or a (township) Party
+    committee's from and by the members of its whole subtree, who hold no membership in it directly
+    (支部工作条例 第九条、第十条; 选举工作条例 第二条)."""
+    return org.kind != OrgKind.BRANCH
+
+
+def members_q(org: Organization) -> Q:
+    """The members a committee post or election of `org` chooses from (see chosen_from_subtree)."""
+    return subtree_q("org_path", org.path) if chosen_from_subtree(org) else Q(org_id=org.pk)
+
+
 def org_for(actor, pk: int, perm: str = CommitteePerm.VIEW) -> Organization:
     return get_scoped_or_404(Organization.objects.select_related("parent"), actor, perm, pk=pk)
 
@@ -219,7 +231,7 @@ def election_overview(election: Election, today: dt.date | None = None) -> Elect
         scores[member_id] = rules.nomination_score(parts)
     for candidate in candidates:
         candidate.score = scores.get(candidate.member_id)
-    voters = list(Member.objects.filter(org_id=election.org_id, state="active", status="full")
+    voters = list(Member.objects.filter(members_q(election.org), state="active", status="full")
                   .only("id", "name").order_by("name"))
     eligible_now = eligible_voters(election, election.meeting_on or today).count()
     ratio = rules.ratio_from_percent(election.margin_percent)

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from grassroots.access.scoping import can, grants_above, require
-from grassroots.committees import rules
+from grassroots.committees import rules, selectors
 from grassroots.committees.choices import ElectionMethod, ElectionStage, PostEndReason, TermChangeKind
 from grassroots.committees.models import (
     COMMITTEE_POST_CHOICES,
@@ -87,21 +87,26 @@ def _stage(election: Election, *stages: str) -> None:
 
 
 def _member_of(org: Organization, member: Member, field: str, *, full: bool = True) -> None:
-    if member.org_id != org.pk or member.state != MemberState.ACTIVE:
+    mine = (member.org_path.startswith(org.path) if selectors.chosen_from_subtree(org)
+            else member.org_id == org.pk)
+    if not mine or member.state != MemberState.ACTIVE:
         raise ValidationFailed({field: [_("%(n)s不是本组织在册党员") % {"n": member.name}]})
     if full and member.status != MemberStatus.FULL:
         raise ValidationFailed({field: [_("%(n)s是预备党员，没有选举权和被选举权（选举工作条例第五条）") % {"n": member.name}]})
 
 
 def sync_member_posts(member_ids, actor=None) -> None:
-    """Member.posts (read by rollups and warnings) follows the current CommitteePost rows: one column updated
-    per member, other posts (党小组组长) kept. Called inside the writer's transaction."""
+    """Member.posts (read by rollups and warnings) follows the current CommitteePost rows of the member's own
+    branch: one column updated per member, other posts (党小组组长) kept; a post on a township committee or a
+    general branch committee stays off it, so the branch's own committee is not misread. Called inside the
+    writer's transaction."""
     ids = sorted(set(member_ids))
     if not ids:
         return
     current: dict[int, list[str]] = {pk: [] for pk in ids}
     order = [code for code, _label in COMMITTEE_POST_CHOICES]
-    for member_id, post in CommitteePost.objects.current().filter(member_id__in=ids).values_list("member_id", "post"):
+    for member_id, post in (CommitteePost.objects.current().filter(member_id__in=ids, org_id=F("member__org_id"))
+                            .values_list("member_id", "post")):
         current[member_id].append(post)
     for member in Member.objects.filter(pk__in=ids).only("pk", "posts", "org_path", "name"):
         kept = [p for p in (member.posts or []) if p not in COMMITTEE_POSTS]
@@ -224,7 +229,7 @@ ELECTION_FIELDS = ("title", "method", "seats", "margin_percent", "majority_base"
 
 
 def _full_members(org: Organization) -> int:
-    return Member.objects.filter(org=org, state=MemberState.ACTIVE, status=MemberStatus.FULL).count()
+    return Member.objects.filter(selectors.members_q(org), state=MemberState.ACTIVE, status=MemberStatus.FULL).count()
 
 
 def _check_election(org: Organization, data: dict) -> dict:
@@ -497,9 +502,15 @@ def exclusion_approve(*, actor, exclusion: VoterExclusion, today: dt.date | None
 
 def eligible_voters(election: Election, on: dt.date):
     """应到会: the organization's full members on that date (confirmed by then, on the roll or leaving later),
-    without the lawful exclusions the level above approved."""
+    without the lawful exclusions the level above approved. Membership is that of the date: a member who
+    transferred in after it is not counted, one who transferred out after it is (lifecycle.members_on);
+    for a general branch or a Party committee, of its whole subtree."""
+    from grassroots.lifecycle.selectors import members_on
+
+    org = election.org
     excluded = VoterExclusion.objects.filter(election=election, approved_on__isnull=False).values("member_id")
-    return (Member.objects.filter(org_id=election.org_id, status=MemberStatus.FULL, confirmed_on__lte=on)
+    return (members_on(org, on, subtree=selectors.chosen_from_subtree(org))
+            .filter(status=MemberStatus.FULL, confirmed_on__lte=on)
             .filter(Q(state=MemberState.ACTIVE) | Q(left_on__gt=on)).exclude(pk__in=excluded))
 
 

@@ -89,7 +89,7 @@ def _top_org(request, perm=CommitteePerm.VIEW) -> Organization:
 
 
 def _full_members(org):
-    return list(Member.objects.filter(org=org, state=MemberState.ACTIVE, status=MemberStatus.FULL)
+    return list(Member.objects.filter(selectors.members_q(org), state=MemberState.ACTIVE, status=MemberStatus.FULL)
                 .only("id", "name").order_by("name"))
 
 
@@ -146,7 +146,7 @@ def post_create(request, pk: int):
     org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
     form = PostForm(request.POST or None, members=_full_members(org), initial={"started_on": timezone.localdate()})
     if request.method == "POST" and form.is_valid():
-        member = Member.objects.filter(org=org, pk=form.cleaned_data["member"]).first()
+        member = Member.objects.filter(selectors.members_q(org), pk=form.cleaned_data["member"]).first()
         try:
             if member is None:
                 raise ValidationFailed({"member": ["请选择本组织党员"]})
@@ -350,7 +350,7 @@ def candidate_create(request, pk: int):
     election = _election_action(request, pk)
     form = CandidateForm(request.POST, members=_full_members(election.org))
     if form.is_valid():
-        member = Member.objects.filter(org=election.org, pk=form.cleaned_data["member"]).first()
+        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
         try:
             if member is None:
                 raise ValidationFailed({"member": ["请选择本组织党员"]})
@@ -383,7 +383,7 @@ def exclusion_create(request, pk: int):
     election = _election_action(request, pk)
     form = ExclusionForm(request.POST, members=_full_members(election.org))
     if form.is_valid():
-        member = Member.objects.filter(org=election.org, pk=form.cleaned_data["member"]).first()
+        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
         try:
             if member is None:
                 raise ValidationFailed({"member": ["请选择本组织党员"]})

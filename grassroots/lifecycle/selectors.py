@@ -6,8 +6,8 @@ from __future__ import annotations
 import datetime as dt
 from dataclasses import dataclass
 
-from django.db.models import Count, Exists, Max, OuterRef, Q, Subquery
-from django.db.models.functions import Substr
+from django.db.models import BigIntegerField, CharField, Count, Exists, F, Max, OuterRef, Q, Subquery
+from django.db.models.functions import Coalesce, Substr
 from django.utils import timezone
 
 from grassroots.access.scoping import get_scoped_or_404, orgs_for, path_filter
@@ -77,6 +77,36 @@ def transfer_sides(actor, transfer: Transfer) -> dict:
 def expired_letters(actor, as_of: dt.date, prefix: str | None = None):
     return transfer_queryset(actor, prefix=prefix, status=TransferStatus.PENDING).filter(
         kind__in=(TransferKind.OUTBOUND, TransferKind.INBOUND), valid_until__lt=as_of)
+
+
+# The roll on a date -----------------------------------------------------------------------------------------
+
+# A completed move inside the system: an accepted internal transfer or a direct one. Both moved the member on
+# decided_on (services._move), so on that day the member already belongs to the receiving branch.
+COMPLETED_MOVE = Q(kind__in=[TransferKind.INTERNAL, TransferKind.DIRECT],
+                   status__in=[TransferStatus.ACCEPTED, TransferStatus.COMPLETED],
+                   member__isnull=False, from_org__isnull=False, to_org__isnull=False)
+
+
+def members_on(org: Organization, day: dt.date, *, subtree: bool = False):
+    """Members whose branch on `day` was `org` (with subtree: lay under it), wherever they are now: the branch
+    left by their first completed move after the day, else their branch now (the rule dues reads from
+    DuesMove for the 1st of a month). Joining, leaving and status on the day are the caller's filters. Not
+    scoped: for services that have checked the actor on `org`. Candidates are found by index (members there
+    now, and the moves out of there after the day) before the per-member subquery runs."""
+    later = Transfer.objects.filter(COMPLETED_MOVE, decided_on__gt=day)
+    first = later.filter(member_id=OuterRef("pk")).order_by("decided_on", "id")
+    if subtree:
+        moved_out = later.filter(subtree_q("from_path", org.path)).values("member_id")
+        return (Member.objects.filter(subtree_q("org_path", org.path) | Q(pk__in=moved_out))
+                .alias(path_then=Coalesce(Subquery(first.values("from_path")[:1]), F("org_path"),
+                                      output_field=CharField()))
+                .filter(path_then__startswith=org.path))
+    moved_out = later.filter(from_org_id=org.pk).values("member_id")
+    return (Member.objects.filter(Q(org_id=org.pk) | Q(pk__in=moved_out))
+            .alias(org_then=Coalesce(Subquery(first.values("from_org_id")[:1]), F("org_id"),
+                                     output_field=BigIntegerField()))
+            .filter(org_then=org.pk))
 
 
 # Mobile members --------------------------------------------------------------------------------------------

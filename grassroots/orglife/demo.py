@@ -25,6 +25,7 @@ from grassroots.orglife.models import (
     ComplianceBuild,
     ComplianceStatus,
     Meeting,
+    MeetingTally,
 )
 from grassroots.orgs.models import Organization, PartyGroup
 
@@ -197,7 +198,12 @@ def extend(ctx) -> None:
                   and not seen.add((a["member_id"], a["year"]))]
     _insert(Appraisal, appraisals)
     from grassroots.dashboards.services import rollups_rebuild
-    from grassroots.orglife.services import compliance_rebuild_year
+    from grassroots.orglife.services import compliance_rebuild_year, tally_rebuild
+
+    tally_rebuild(ctx.tenant)  # the meetings went in in bulk: the tally is filled set-based, as the scan reads it
+    if connection.vendor == "postgresql":  # statistics for the rows of this transaction before the scans plan
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE orglife_meeting, orglife_meetingtally, orglife_compliancestatus")
 
     rollups_rebuild(ctx.tenant, ctx.today)  # the committee rule reads each branch's full members from the rollups
 
@@ -214,4 +220,6 @@ def reset(prefix: str) -> None:
     for model in (Attachment, Attendance, Appraisal, Meeting, ComplianceStatus):
         qs = model.objects.filter(subtree_q("org_path", prefix))
         qs._raw_delete(qs.db)
+    tally = MeetingTally.objects.filter(org__in=Organization.objects.filter(subtree_q("path", prefix)).values("id"))
+    tally._raw_delete(tally.db)
     ComplianceBuild.objects.filter(tenant=prefix[:4]).delete()

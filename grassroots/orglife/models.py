@@ -182,6 +182,9 @@ class ComplianceStatus(models.Model):
     required = models.CharField(max_length=80)
     missing = models.PositiveSmallIntegerField()  # rules open or missed
     missed = models.PositiveSmallIntegerField()
+    # Per slot, the months of the year up to this one in which the rule was missed, one digit of YTD_DIGITS
+    # each (0–12): the board's year totals read this month's rows only. Built from the previous month's row.
+    missed_ytd = models.CharField(max_length=16, default="")
 
     objects = ScopedQuerySet.as_manager()
 
@@ -195,6 +198,29 @@ class ComplianceStatus(models.Model):
 
     def __str__(self) -> str:
         return f"{self.org_path} {self.month:%Y-%m} {self.states}"
+
+
+class MeetingTally(models.Model):
+    """Held meetings per branch, month, kind (and party group for group meetings; 0 otherwise). Folded by every
+    meeting write in its transaction (services.tally_fold); services.tally_rebuild recomputes it set-based from
+    the meetings and must agree exactly. The compliance scan reads these rows, never the meetings."""
+
+    org = models.ForeignKey("orgs.Organization", on_delete=models.CASCADE, related_name="+")
+    tenant = models.CharField(max_length=8)  # the meeting's county key, as Meeting.tenant
+    month = models.DateField()  # first day of the month
+    kind = models.CharField(max_length=24, choices=MeetingKind.choices)
+    group_key = models.IntegerField(default=0)  # the party group of a group meeting, else 0
+    held = models.PositiveIntegerField()
+
+    class Meta:
+        verbose_name = _("组织生活会议月计数")
+        constraints = [models.UniqueConstraint(fields=["org", "month", "kind", "group_key"], name="meeting_tally_once")]
+        # The scan's range per rule; every column it reads is in the key, so PostgreSQL answers from the index.
+        indexes = [models.Index(fields=["tenant", "kind", "month", "org", "group_key", "held"],
+                                name="meeting_tally_scan_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.org_id} {self.month:%Y-%m} {self.kind}/{self.group_key}: {self.held}"
 
 
 class ComplianceBuild(models.Model):

@@ -113,6 +113,8 @@ RULE_SLOTS = ("committee_monthly", "group_monthly", "general_quarterly", "theme_
 STATE_CODES = {"met": "M", "open": "O", "missed": "X"}
 NOT_APPLICABLE = "-"
 STATE_OF_CODE = {code: state for state, code in STATE_CODES.items()}
+# ComplianceStatus.missed_ytd: per slot, one character for the months of the year (0–12) in which it was missed.
+YTD_DIGITS = "0123456789abc"
 
 
 def decode_status(states: str, held: str, required: str) -> dict[str, tuple[str, int, int]]:

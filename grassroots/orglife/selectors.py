@@ -9,8 +9,8 @@ from collections import Counter, defaultdict
 from dataclasses import dataclass, field
 
 from django.conf import settings
-from django.db.models import Case, Count, IntegerField, Q, Sum, When
-from django.db.models.functions import Substr
+from django.db.models import Case, Count, IntegerField, Q, Sum, Value, When
+from django.db.models.functions import StrIndex, Substr
 
 from grassroots.access.scoping import get_scoped_or_404
 from grassroots.core.paths import subtree_q
@@ -149,10 +149,20 @@ def _slot_counts(qs, states: tuple[str, ...]) -> dict:
     return {tuple(key.split("__")): value or 0 for key, value in annotated.aggregate(**aggregates).items()}
 
 
+def _year_missed(this_month, labels) -> dict:
+    """{rule code: branch-months missed this year up to the month}, summed from the month's own rows (each
+    carries its year-to-date count per slot, ComplianceStatus.missed_ytd), in one aggregate query."""
+    digits = Value(rules.YTD_DIGITS)
+    sums = {code: Sum(StrIndex(digits, Substr("missed_ytd", rules.RULE_SLOTS.index(code) + 1, 1)) - 1,
+                      output_field=IntegerField()) for code in labels}
+    return {code: value or 0 for code, value in this_month.aggregate(**sums).items()}
+
+
 def compliance_board(actor, org: Organization, month: dt.date, *, limit: int = 100, offset: int = 0,
                      with_year: bool = True) -> Board:
-    """Which branches of the subtree miss what, this month and this year, from the pre-aggregated rows: one
-    aggregate for the month, one for the year's missed months, one page of branches with something missing."""
+    """Which branches of the subtree miss what, this month and this year, from the pre-aggregated rows of the
+    month only: one aggregate for the month, one for the year's missed months (carried on each row), one page
+    of branches with something missing."""
     month = rules.month_start(month)
     active = active_rules()
     labels = {rule.code: rule.label for rule in active}
@@ -164,8 +174,7 @@ def compliance_board(actor, org: Organization, month: dt.date, *, limit: int = 1
     branches_count = max([sum(c.values()) for c in month_counts.values()] or [0])
     year_missed = dict.fromkeys(labels, 0)
     if with_year:
-        year = _slot_counts(base.filter(month__gte=dt.date(month.year, 1, 1), month__lte=month), ("missed",))
-        year_missed = {code: year[(code, "missed")] for code in labels}
+        year_missed = _year_missed(this_month, labels)
     if limit == 0:
         return Board(org, month, active, month_counts, year_missed, branches_count, [], False,
                      built=branches_count > 0)

@@ -20,7 +20,15 @@ from grassroots.members.choices import MemberState
 from grassroots.members.models import Member
 from grassroots.orglife import rules, selectors
 from grassroots.orglife.choices import AttendanceStatus, MeetingKind, MeetingStatus
-from grassroots.orglife.models import Appraisal, Attachment, Attendance, ComplianceBuild, ComplianceStatus, Meeting
+from grassroots.orglife.models import (
+    Appraisal,
+    Attachment,
+    Attendance,
+    ComplianceBuild,
+    ComplianceStatus,
+    Meeting,
+    MeetingTally,
+)
 from grassroots.orglife.permissions import OrgLifePerm
 from grassroots.orgs.choices import OrgKind, OrgStatus
 from grassroots.orgs.models import PATH_STEP, Organization
@@ -153,17 +161,18 @@ def meeting_record(*, actor, org: Organization, attendance: list[rules.Attendanc
         if meeting is None:
             locked = Organization.objects.select_for_update().get(pk=target_org.pk)
             _check_org(locked)
-            before = {}
+            before, old_cell = {}, None
             meeting = Meeting.objects.create(org=locked, org_path=locked.path, tenant=locked.path[:PATH_STEP],
                                              created_by=actor, **values)
             old_year = meeting.date.year
         else:
             if meeting.status == MeetingStatus.CANCELLED:
                 raise DomainError(_("已取消的会议不能登记"), field="status", code=OrgLifeErrors.NOT_PLANNED)
-            before = snapshot(meeting, MEETING_FIELDS)
+            before, old_cell = snapshot(meeting, MEETING_FIELDS), tally_key(meeting)
             old_year = meeting.date.year
             update_versioned(meeting, version or 0, values)
             meeting.attendance.all().delete()
+        tally_fold(old_cell, tally_key(meeting))
         rows = []
         for entry in attendance:
             guest = entry.member_id in guest_members
@@ -192,7 +201,9 @@ def meeting_cancel(*, actor, meeting: Meeting, version: int, reason: str) -> Mee
     if not reason.strip():
         raise ValidationFailed({"reason": [_("请填写取消原因")]})
     with transaction.atomic():
+        old_cell = tally_key(meeting)
         update_versioned(meeting, version, {"status": MeetingStatus.CANCELLED})
+        tally_fold(old_cell, tally_key(meeting))  # only planned ones are cancelled, so nothing moves today
         audit.record(actor=actor, verb="orglife.meeting.cancel", target=meeting, org_path=meeting.org_path,
                      changes={"status": [MeetingStatus.PLANNED, MeetingStatus.CANCELLED]}, reason=reason.strip())
     return meeting
@@ -300,34 +311,89 @@ def book_export(*, actor, org: Organization, year: int) -> bytes:
     return content
 
 
+# --- meeting tally (held meetings per branch, month and kind) ------------------------------------------
+
+def tally_key(meeting: Meeting) -> tuple | None:
+    """The tally cell (org, tenant, month, kind, group) a meeting counts in; None unless it is held."""
+    if meeting.status != MeetingStatus.HELD:
+        return None
+    return (meeting.org_id, meeting.tenant, rules.month_start(meeting.date), meeting.kind,
+            meeting.party_group_id or 0)
+
+
+def tally_fold(before: tuple | None, after: tuple | None) -> None:
+    """Move one meeting's count from its old cell to its new one, inside the caller's transaction (a meeting
+    recorded, re-dated, re-kinded, cancelled or deleted). The increment is an upsert that adds to the row as
+    committed, so concurrent writers of one cell both count; a row that falls to 0 is deleted, as the rebuild
+    writes no empty rows."""
+    if before == after:
+        return
+    table = MeetingTally._meta.db_table
+    cell = "org_id = %s AND month = %s AND kind = %s AND group_key = %s"
+    with connection.cursor() as cursor:
+        if before is not None:
+            org_id, _tenant, month, kind, group = before
+            cursor.execute(f"UPDATE {table} SET held = held - 1 WHERE {cell} AND held > 0",  # noqa: S608
+                           [org_id, month, kind, group])
+            cursor.execute(f"DELETE FROM {table} WHERE {cell} AND held = 0", [org_id, month, kind, group])  # noqa: S608
+        if after is not None:
+            cursor.execute(
+                f"INSERT INTO {table} (org_id, tenant, month, kind, group_key, held) "  # noqa: S608
+                "VALUES (%s, %s, %s, %s, %s, 1) ON CONFLICT (org_id, month, kind, group_key) "
+                f"DO UPDATE SET held = {table}.held + 1", list(after))
+
+
+def tally_rebuild(tenant: str) -> int:
+    """Recompute the county's tally from its meetings with one DELETE and one INSERT … SELECT ... GROUP BY; the
+    consistency check of the folds (they must agree exactly) and the way bulk loads fill it."""
+    table, meetings = MeetingTally._meta.db_table, Meeting._meta.db_table
+    month = ("CAST(date_trunc('month', date) AS DATE)" if connection.vendor == "postgresql"
+             else "date(date, 'start of month')")
+    with transaction.atomic(), connection.cursor() as cursor:
+        cursor.execute(f"DELETE FROM {table} WHERE tenant = %s", [tenant])  # noqa: S608
+        cursor.execute(
+            f"INSERT INTO {table} (org_id, tenant, month, kind, group_key, held) "  # noqa: S608
+            f"SELECT org_id, tenant, {month}, kind, COALESCE(party_group_id, 0), COUNT(*) FROM {meetings} "
+            f"WHERE tenant = %s AND status = %s GROUP BY org_id, tenant, {month}, kind, COALESCE(party_group_id, 0)",
+            [tenant, MeetingStatus.HELD])
+        return cursor.rowcount
+
+
 # --- compliance rebuild (set-based, per county and month) ----------------------------------------------
 
-def _rebuild_sql(month: dt.date, today: dt.date) -> tuple[str, list]:
-    """One INSERT … SELECT for a county's month. Inner: per branch, the meetings each active rule needs (one
-    index range per rule: its kind over its period up to the month's end) and what it requires; outer: a state
-    character and the counts per rule slot, computed once from those columns."""
+def _rebuild_sql(tenant: str, month: dt.date, today: dt.date, prefix: str) -> tuple[str, list]:
+    """One INSERT … SELECT for a county's month. Inner: per branch, the held meetings each active rule needs
+    from the tally (its kind over the months of its period up to this one: at most 12 rows per branch and
+    kind) and what it requires; outer: a state character and the counts per rule slot, computed once from those
+    columns, and the year's missed months per slot (the previous month's row plus this month). A prefix
+    narrower than the county limits the branches, and the tally rows read to theirs."""
     from grassroots.dashboards.models import OrgRollup
     from grassroots.orgs.models import PartyGroup
 
-    last_day = rules.month_end(month)
     active = {rule.code: rule for rule in selectors.active_rules()}
-    meetings, orgs = Meeting._meta.db_table, Organization._meta.db_table
+    tally, orgs, status = MeetingTally._meta.db_table, Organization._meta.db_table, ComplianceStatus._meta.db_table
     rollups, groups = OrgRollup._meta.db_table, PartyGroup._meta.db_table
-    selects, sums, params = [], [], []
-    inner, held, required, state = [], [], [], []
+    postgres = connection.vendor == "postgresql"
+    lo, hi = prefix, prefix + "~"
+    # The county's tally is one index range per rule; a subtree's is its branches' rows only.
+    subtree = "" if prefix == tenant else f" AND org_id IN (SELECT id FROM {orgs} WHERE path >= %s AND path < %s)"  # noqa: S608
+    selects, sums, count_params = [], [], []
+    inner, held, required, state, missed_slots = [], [], [], [], []
     for index, code in enumerate(rules.RULE_SLOTS):
         rule = active.get(code)
         if rule is None:
             inner += [f"0 AS h{index}", f"0 AS q{index}"]
             state.append(f"'{rules.NOT_APPLICABLE}'")
+            missed_slots.append("0")
         else:
             start, end = rules.period_bounds(rule.period, month)
             # A group rule counts the branch's groups that met (each group once), so its rows are distinct.
-            distinct = "DISTINCT " if rule.applies_to == "groups" else ""
-            selects.append(f"SELECT {distinct}org_id, {index} AS slot, party_group_id FROM {meetings} "  # noqa: S608
-                           "WHERE tenant = %s AND kind = %s AND status = 'held' AND date >= %s AND date <= %s")
-            params += ["@tenant", rule.kind, start, min(end, last_day)]
-            sums.append(f"SUM(CASE WHEN slot = {index} THEN 1 ELSE 0 END) AS n{index}")
+            source = ("DISTINCT org_id, {i} AS slot, group_key, 1 AS n" if rule.applies_to == "groups"
+                      else "org_id, {i} AS slot, group_key, held AS n").format(i=index)
+            selects.append(f"SELECT {source} FROM {tally} "  # noqa: S608
+                           "WHERE tenant = %s AND kind = %s AND month >= %s AND month <= %s" + subtree)
+            count_params += [tenant, rule.kind, start, month] + ([lo, hi] if subtree else [])
+            sums.append(f"SUM(CASE WHEN slot = {index} THEN n ELSE 0 END) AS n{index}")
             if rule.applies_to == "groups":
                 req = f"COALESCE(pg.n, 0) * {rule.minimum}"
             else:
@@ -339,50 +405,69 @@ def _rebuild_sql(month: dt.date, today: dt.date) -> tuple[str, list]:
             inner += [f"COALESCE(c.n{index}, 0) AS h{index}", f"{req} AS q{index}"]
             state.append(f"(CASE WHEN q{index} = 0 THEN '{rules.NOT_APPLICABLE}' WHEN h{index} >= q{index} "
                          f"THEN 'M' ELSE '{unmet}' END)")
+            # Missed (X) is fixed per rule for the month (its period is over or not), so the flag is read
+            # from the counts, not from the state string (which PostgreSQL would recompute per reference).
+            missed = unmet == rules.STATE_CODES["missed"]
+            missed_slots.append(f"(CASE WHEN q{index} > 0 AND h{index} < q{index} THEN 1 ELSE 0 END)" if missed else "0")
         held.append(f"CAST(h{index} AS TEXT)")
         required.append(f"CAST(q{index} AS TEXT)")
-    unmet_slots = [f"(CASE WHEN q{i} > 0 AND h{i} < q{i} THEN 1 ELSE 0 END)" for i in range(len(rules.RULE_SLOTS))]
-    missed_slots = [f"(CASE WHEN q{i} > 0 AND h{i} < q{i} AND substr(states_, {i + 1}, 1) = 'X' THEN 1 ELSE 0 END)"
-                    for i in range(len(rules.RULE_SLOTS))]
+    slots = range(len(rules.RULE_SLOTS))
+    unmet_slots = [f"(CASE WHEN q{i} > 0 AND h{i} < q{i} THEN 1 ELSE 0 END)" for i in slots]
+    position = "strpos" if postgres else "instr"  # 1-based; 1 for an empty string (no previous row: 0 months)
+    digits = rules.YTD_DIGITS
+    ytd = [f"substr('{digits}', {position}('{digits}', substr(prev_ytd, {i + 1}, 1)) + {missed_slots[i]}, 1)"
+           for i in slots]
     counts = f"(SELECT org_id, {', '.join(sums)} FROM ({' UNION ALL '.join(selects)}) x GROUP BY org_id)"  # noqa: S608
-    full = ("CAST(figures->>'full' AS INTEGER)" if connection.vendor == "postgresql"
-            else "CAST(json_extract(figures, '$.full') AS INTEGER)")
+    full = "CAST(figures->>'full' AS INTEGER)" if postgres else "CAST(json_extract(figures, '$.full') AS INTEGER)"
     branches = (
-        f"SELECT o.id, o.path, {', '.join(inner)} FROM {orgs} o LEFT JOIN {counts} c ON c.org_id = o.id "  # noqa: S608
+        f"SELECT o.id, o.path, COALESCE(p.missed_ytd, '') AS prev_ytd, {', '.join(inner)} "  # noqa: S608
+        f"FROM {orgs} o LEFT JOIN {counts} c ON c.org_id = o.id "
+        f"LEFT JOIN (SELECT org_id, missed_ytd FROM {status} WHERE tenant = %s AND month = %s) p ON p.org_id = o.id "
         f"LEFT JOIN (SELECT org_id, {full} AS full_members FROM {rollups} WHERE path >= %s AND path < %s) r "
         "ON r.org_id = o.id "
         f"LEFT JOIN (SELECT g.org_id, COUNT(*) AS n FROM {groups} g JOIN {orgs} go ON go.id = g.org_id "
         "WHERE go.path >= %s AND go.path < %s GROUP BY g.org_id) pg ON pg.org_id = o.id "
         "WHERE o.path >= %s AND o.path < %s AND o.kind = 'branch' AND o.status = 'active'"
     )
+    # January starts the year's count afresh: no previous row is joined (month = NULL matches nothing).
+    previous = rules.add_months(month, -1) if month.month > 1 else None
     held_sql, required_sql = " || ',' || ".join(held), " || ',' || ".join(required)
     with_states = f"SELECT b.*, {' || '.join(state)} AS states_ FROM ({branches}) b"  # noqa: S608
     sql = (
-        f"INSERT INTO {ComplianceStatus._meta.db_table} "  # noqa: S608
-        "(org_id, org_path, tenant, month, states, held, required, missing, missed) "
+        f"INSERT INTO {status} "  # noqa: S608
+        "(org_id, org_path, tenant, month, states, held, required, missing, missed, missed_ytd) "
         f"SELECT id, path, %s, %s, states_, {held_sql}, {required_sql}, "
-        f"{' + '.join(unmet_slots)}, {' + '.join(missed_slots)} FROM ({with_states}) s"
+        f"{' + '.join(unmet_slots)}, {' + '.join(missed_slots)}, {' || '.join(ytd)} FROM ({with_states}) s"
     )
-    return sql, params
+    return sql, [tenant, month, *count_params, tenant, previous, lo, hi, lo, hi, lo, hi]
 
 
-def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = None) -> int:
-    """Replace the county's rows for one month with one INSERT … SELECT over its branches (never a Python loop
-    per branch). Returns the rows written (one per active branch)."""
+def compliance_rebuild(tenant: str, month: dt.date, *, today: dt.date | None = None, prefix: str = "") -> int:
+    """Replace the county's rows for one month (or those of the subtree `prefix` within it) with one
+    INSERT … SELECT over its branches (never a Python loop per branch), reading the meeting tally. The year's
+    missed months come from the previous month's rows, so a year is rebuilt in month order
+    (compliance_rebuild_year). Returns the rows written (one per active branch)."""
     today = today or timezone.localdate()
     month = rules.month_start(month)
-    sql, params = _rebuild_sql(month, today)
-    lo, hi = tenant, tenant + "~"
-    params = [tenant if p == "@tenant" else p for p in params]
+    prefix = prefix or tenant
+    if not prefix.startswith(tenant):
+        raise ValueError(f"{prefix!r} is not within the county {tenant!r}")
+    sql, params = _rebuild_sql(tenant, month, today, prefix)
     with transaction.atomic(), connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # A short set-based statement: JIT compilation costs more than it saves, and the per-branch
-            # aggregate should hash in memory rather than sort on disk.
+            # aggregate should hash in memory rather than sort on disk. Over a county every join is
+            # county-wide, so hash joins are right; a nested loop, which stale statistics (rows written moments
+            # ago, as a year's rebuild does month after month) can make look cheap, rescans a side once per
+            # branch. A subtree is left to the planner: probing the tally per branch may be the cheaper way.
             cursor.execute("SET LOCAL jit = off")
             cursor.execute("SET LOCAL work_mem = '64MB'")
-        cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} WHERE tenant = %s AND month = %s",  # noqa: S608
-                       [tenant, month])
-        cursor.execute(sql, [tenant, month, *params, lo, hi, lo, hi, lo, hi])
+            if prefix == tenant:
+                cursor.execute("SET LOCAL enable_nestloop = off")
+        cursor.execute(f"DELETE FROM {ComplianceStatus._meta.db_table} "  # noqa: S608
+                       "WHERE tenant = %s AND month = %s AND org_path >= %s AND org_path < %s",
+                       [tenant, month, prefix, prefix + "~"])
+        cursor.execute(sql, params)
         return cursor.rowcount
 
 

@@ -69,7 +69,7 @@ class CadreQuery(OrgQuery):
 
 
 def _member(org, pk: int, field: str = "member") -> Member:
-    member = Member.objects.filter(org=org, pk=pk, state=MemberState.ACTIVE).first()
+    member = Member.objects.filter(selectors.members_q(org), pk=pk, state=MemberState.ACTIVE).first()
     if member is None:
         raise ValidationFailed({field: ["请选择本组织在册党员"]})
     return member

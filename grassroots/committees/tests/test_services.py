@@ -406,3 +406,47 @@ def test_unfilled_seat_goes_to_every_remaining_candidate(tree, secretary_a1, tow
     services.election_round_record(actor=secretary_a1, election=election, version=election.version,
                                    ballots_issued=8, ballots_returned=8, votes={c.pk: 5, d.pk: 3})
     assert Election.objects.get(pk=election.pk).stage == ElectionStage.VOTED
+
+
+# ---------------------------------------------------------------- the roll on the meeting day, and subtrees
+
+def test_eligible_voters_are_the_branch_members_of_the_meeting_day(tree, secretary_a1, town_secretary, members,
+                                                                   org_admin):
+    from grassroots.lifecycle.services import transfer_direct
+
+    newcomer = make_member(tree.village_a2, actor=org_admin, name="新转入")
+    moved_on = MEETING + dt.timedelta(days=10)  # both moves come after the meeting, before it is recorded
+    transfer_direct(actor=org_admin, member=members[-1], to_org=tree.village_a2, on=moved_on, reason="工作调动")
+    transfer_direct(actor=org_admin, member=newcomer, to_org=tree.village_a1, on=moved_on, reason="工作调动")
+    election = election_at(ElectionStage.CANDIDATES_SET, org=tree.village_a1, manager=secretary_a1,
+                           approver=town_secretary, members=members)
+    on_the_day = set(services.eligible_voters(election, MEETING).values_list("pk", flat=True))
+    assert on_the_day == {m.pk for m in members}  # the one who left since still counts; the newcomer not yet
+    after = set(services.eligible_voters(election, moved_on).values_list("pk", flat=True))
+    assert after == {m.pk for m in members[:-1]} | {newcomer.pk}  # on the day of the move: the new branch
+    services.election_meeting_record(actor=secretary_a1, election=election, version=election.version,
+                                     meeting_on=MEETING, present_count=7, today=TODAY)
+    assert election.eligible_count == 8
+
+
+def test_a_township_committee_chooses_from_its_subtree(tree, town_secretary, org_admin, members):
+    in_a2 = branch_members(tree.village_a2, 2, admin=org_admin)
+    outside = make_member(tree.village_b1, actor=org_admin, name="乙镇党员")
+    post = services.committee_post_add(actor=town_secretary, org=tree.town_a, member=members[0], post="secretary",
+                                       started_on=dt.date(2024, 1, 1))
+    assert post.org_id == tree.town_a.pk
+    members[0].refresh_from_db()
+    assert "secretary" not in (members[0].posts or [])  # the branch's own committee is not misread
+    with pytest.raises(ValidationFailed):
+        services.committee_post_add(actor=org_admin, org=tree.town_a, member=outside, post="committee_member",
+                                    started_on=dt.date(2024, 1, 1))
+    election = election_at(ElectionStage.CANDIDATES_SET, org=tree.town_a, manager=town_secretary,
+                           approver=org_admin, members=[*members[1:3], *in_a2])
+    assert {c.member_id for c in election.candidates.all()} == {members[1].pk, members[2].pk, *(m.pk for m in in_a2)}
+    assert services.eligible_voters(election, MEETING).count() == 10  # 8 in 甲一村, 2 in 甲二村, none of 乙镇
+    with pytest.raises(ValidationFailed):
+        services.exclusion_add(actor=town_secretary, election=election, member=outside, reason="abroad", detail="x")
+    # a branch still chooses from its own members only
+    with pytest.raises(ValidationFailed):
+        services.committee_post_add(actor=org_admin, org=tree.village_a1, member=in_a2[0], post="secretary",
+                                    started_on=dt.date(2024, 1, 1))
