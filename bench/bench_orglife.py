@@ -181,7 +181,7 @@ def main() -> None:
           f"→ ratio to {TARGET_MS:.0f} ms target {result['scan_ratio_to_target']} (load before: {load_scan})")
     print(f"  per 1,000 branches: {result['scan_ms_per_1000_branches']} ms; scaled to a typical county of "
           f"{TYPICAL_BRANCHES:,} branches: {result['scan_ms_scaled_to_typical_county']} ms")
-    print(f"compliance scan, subtree {prefix} of {sub_branches:,} branches (typical county size): p50 "
+    print(f"compliance scan, subtree {prefix} of {sub_branches:,} branches (the unit below the county nearest a typical county's {TYPICAL_BRANCHES:,}): p50 "
           f"{sub['p50']:.1f} ms, p95 {sub['p95']:.1f} ms → ratio {result['subtree_scan_ratio_to_target']} "
           f"(load before: {load_sub})")
     print(f"board read (pre-aggregated rows): p50 {read['p50']:.1f} ms, p95 {read['p95']:.1f} ms, {queries} queries "

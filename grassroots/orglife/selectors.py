@@ -52,9 +52,12 @@ class RosterEntry:
 
 def roster_on(org: Organization, kind: str, day: dt.date, party_group=None) -> list[RosterEntry]:
     """Who should attend (应到): members of the branch on that day; of the party group for a group meeting;
-    holders of committee posts for a committee meeting. Mobile members stay on their home branch's roster."""
-    qs = Member.objects.filter(org=org, joined_on__lte=day).filter(
-        Q(state=MemberState.ACTIVE) | Q(left_on__gt=day))
+    holders of committee posts for a committee meeting. Mobile members stay on their home branch's roster.
+    The branch is the one the member belonged to on that day (lifecycle.selectors.members_on reads the completed
+    transfers), so a meeting recorded afterwards lists who was there then, not who is there now."""
+    from grassroots.lifecycle.selectors import members_on
+
+    qs = members_on(org, day).filter(joined_on__lte=day).filter(Q(state=MemberState.ACTIVE) | Q(left_on__gt=day))
     if kind == MeetingKind.GROUP_MEETING:
         qs = qs.filter(party_group=party_group) if party_group is not None else qs.none()
     elif kind == MeetingKind.COMMITTEE_MEETING:

@@ -252,3 +252,20 @@ def test_demo_adds_a_year_of_meetings_and_resets(tree, org_admin, branch):
     demo.reset(tree.county.path)
     assert not Meeting.objects.filter(org_path__startswith=tree.county.path).exists()
     assert not ComplianceStatus.objects.exists()
+
+
+def test_a_past_meetings_roster_is_the_branch_of_that_day(tree, org_admin):
+    """A member transferred after the meeting day is on the old branch's roster for that day, not the new one's."""
+    from grassroots.lifecycle.services import transfer_direct
+
+    moved = make_member(tree.village_a1, actor=org_admin, name="已转走", joined_on=dt.date(2010, 7, 1),
+                        confirmed_on=dt.date(2011, 7, 1))
+    stayed = make_member(tree.village_a1, actor=org_admin, name="未转走", joined_on=dt.date(2010, 7, 1),
+                         confirmed_on=dt.date(2011, 7, 1))
+    transfer_direct(actor=org_admin, member=moved, to_org=tree.village_a2, on=dt.date(2026, 4, 1), reason="工作调动")
+    march_a1 = {p.id for p in selectors.roster_on(tree.village_a1, "general_meeting", MARCH)}
+    march_a2 = {p.id for p in selectors.roster_on(tree.village_a2, "general_meeting", MARCH)}
+    assert {moved.pk, stayed.pk} <= march_a1 and moved.pk not in march_a2
+    may = dt.date(2026, 5, 10)
+    assert moved.pk not in {p.id for p in selectors.roster_on(tree.village_a1, "general_meeting", may)}
+    assert moved.pk in {p.id for p in selectors.roster_on(tree.village_a2, "general_meeting", may)}
