@@ -56,13 +56,6 @@ class AccessView(LoginRequiredMixin, View):
             raise Http404 from exc
 
 
-def _form_errors(form, exc: DomainError) -> None:
-    """Put a service's business error on the form (refusals are re-raised to become 403/404)."""
-    if isinstance(exc, PermissionRefused | NotFoundOrForbidden):
-        raise exc
-    add_domain_error(form, exc)
-
-
 # --- signing in and out ----------------------------------------------------------------------------------------
 
 class LoginView(auth_views.LoginView):
@@ -106,7 +99,7 @@ class PasswordChangeView(AccessView):
                     new_password=form.cleaned_data["new_password1"],
                 )
             except DomainError as exc:
-                _form_errors(form, exc)
+                add_domain_error(form, exc)
             else:
                 update_session_auth_hash(request, user)
                 request.session["must_change_password"] = False
@@ -156,7 +149,7 @@ class UserCreateView(AccessView):
                     display_name=form.cleaned_data["display_name"],
                 )
             except DomainError as exc:
-                _form_errors(form, exc)
+                add_domain_error(form, exc)
             else:
                 return render(request, "access/user_password_issued.html", {
                     "page_title": _("账户已创建"), "account": user, "password": password, "created": True,
@@ -243,7 +236,7 @@ class GrantCreateView(AccessView):
                 services.grant_create(actor=request.user, user=account, role=form.cleaned_data["role"], org=org,
                                       valid_to=form.cleaned_data["valid_to"])
             except DomainError as exc:
-                _form_errors(form, exc)
+                add_domain_error(form, exc)
             else:
                 messages.success(request, _("已授权"))
                 return redirect("access:user_detail", pk=account.pk)
@@ -308,7 +301,7 @@ class TokenCreateView(AccessView):
                 _token, key = services.api_token_create(actor=request.user, name=form.cleaned_data["name"],
                                                         days=form.cleaned_data["days"])
             except DomainError as exc:
-                _form_errors(form, exc)
+                add_domain_error(form, exc)
             else:
                 return _token_page(request, TokenCreateForm(), new_key=key)
         return _token_page(request, form, status=400)

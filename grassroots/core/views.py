@@ -4,12 +4,13 @@ import functools
 
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 
-from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
+from grassroots.core.errors import DomainError, NotFoundOrForbidden, PermissionRefused, ValidationFailed
 
 
 def scoped_view(view):
-    """Login required; a PermissionRefused from a service becomes 403 (out-of-scope reads are 404 already)."""
+    """Login required; a PermissionRefused from a service becomes 403, a NotFoundOrForbidden 404."""
 
     @login_required
     @functools.wraps(view)
@@ -18,12 +19,17 @@ def scoped_view(view):
             return view(request, *args, **kwargs)
         except PermissionRefused as exc:
             raise PermissionDenied(str(exc)) from exc
+        except NotFoundOrForbidden as exc:
+            raise Http404 from exc
 
     return wrapper
 
 
 def add_domain_error(form, exc: DomainError) -> None:
-    """Put a service's error on the form: each field error under its field, the rest at the top."""
+    """Put a service's error on the form: each field error under its field, the rest at the top. A refusal is
+    never a form error: it is raised again, to become 403 or 404 (scoped_view)."""
+    if isinstance(exc, PermissionRefused | NotFoundOrForbidden):
+        raise exc
     if isinstance(exc, ValidationFailed):
         for field, messages in exc.errors.items():
             for message in messages:

@@ -46,13 +46,6 @@ from grassroots.orgs.selectors import org_get
 PAGE_SIZE = 50
 
 
-def _form_error(form, exc: DomainError) -> None:
-    """A refused permission stays a 403 (scoped_view); every other domain error goes onto the form."""
-    if isinstance(exc, PermissionRefused):
-        raise exc
-    add_domain_error(form, exc)
-
-
 def _org_from_query(request, perm=DevelopmentPerm.VIEW):
     """The ?org= organization (scoped: 404 outside), or the top of the user's scope."""
     raw = request.GET.get("org") or request.POST.get("org")
@@ -110,7 +103,7 @@ def applicant_create(request):
         try:
             applicant = services.applicant_create(actor=request.user, org=org, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记 {applicant.name} 的入党申请")
             return redirect("development:applicant_detail", pk=applicant.pk)
@@ -160,7 +153,7 @@ def applicant_edit(request, pk: int):
             services.applicant_update(actor=request.user, applicant=applicant, version=form.cleaned_data["version"],
                                       **form.service_values())
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已保存")
             return redirect("development:applicant_detail", pk=applicant.pk)
@@ -202,7 +195,7 @@ def step_record(request, pk: int, code: str):
                                           code=code, occurred_on=form.cleaned_data["occurred_on"],
                                           evidence=form.evidence(), people=form.cleaned_data.get("people") or [])
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             if record.late:
                 messages.warning(request, f"已登记「{step.title}」，但超时办理：{record.late_note}")
@@ -237,7 +230,7 @@ def step_correct(request, pk: int, step_id: int):
                                   occurred_on=data["occurred_on"], evidence=form.evidence(),
                                   people=data.get("people") if "people" in form.fields else None)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已更正「{step.title}」，原记录和更正原因已记入变更记录")
             return redirect("development:applicant_detail", pk=applicant.pk)
@@ -267,7 +260,7 @@ def vote_record(request, pk: int, kind: str):
             vote = services.vote_record(actor=request.user, applicant=applicant, kind=kind, exclusions=exclusions,
                                         **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             level = messages.success if vote.outcome == "passed" else messages.warning
             level(request, f"表决结果：{vote.get_outcome_display()}。{vote.explanation}")
@@ -297,7 +290,7 @@ def notice_create(request, pk: int):
         try:
             notice = services.notice_publish(actor=request.user, applicant=applicant, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已发布公示，公示期至 {notice.ends_on:%Y-%m-%d}")
             return redirect("development:applicant_detail", pk=applicant.pk)
@@ -316,7 +309,7 @@ def notice_withdraw(request, pk: int):
         try:
             services.notice_withdraw(actor=request.user, notice=notice, reason=form.cleaned_data["reason"])
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "公示已撤回")
             return redirect("development:applicant_detail", pk=notice.applicant_id)
@@ -333,7 +326,7 @@ def objection_create(request, pk: int):
         try:
             services.objection_record(actor=request.user, notice=notice, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.warning(request, "已登记异议；处理完毕前不能办理下一步")
             return redirect("development:applicant_detail", pk=notice.applicant_id)
@@ -351,7 +344,7 @@ def objection_resolve(request, pk: int):
         try:
             services.objection_resolve(actor=request.user, objection=objection, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "异议已处理")
             return redirect("development:applicant_detail", pk=objection.notice.applicant_id)
@@ -367,7 +360,7 @@ def _decision(request, pk, *, form_class, service, perm, title, done):
         try:
             service(actor=request.user, applicant=applicant, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, done)
             return redirect("development:applicant_detail", pk=applicant.pk)
@@ -407,7 +400,7 @@ def plan_edit(request):
         try:
             services.plan_set(actor=request.user, org=org, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已保存发展计划")
             return redirect(f"/development/?org={org.pk}")
@@ -429,7 +422,7 @@ def suspension_create(request):
         try:
             services.suspension_record(actor=request.user, member=member, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记 {member.name} 的权利中止")
             return redirect(f"/development/suspensions/?org={org.pk}")
@@ -469,7 +462,7 @@ def suspension_end(request, pk: int):
         try:
             services.suspension_end(actor=request.user, suspension=row, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记 {row.member.name} 恢复党员权利")
             return redirect(f"/development/suspensions/?org={row.member.org_id}")

@@ -37,13 +37,6 @@ from grassroots.orgs.models import Organization
 from grassroots.orgs.selectors import org_get
 
 
-def _form_error(form, exc: DomainError) -> None:
-    """A refusal stays a refusal (403 through scoped_view); anything else goes on the form."""
-    if isinstance(exc, PermissionRefused):
-        raise exc
-    add_domain_error(form, exc)
-
-
 def _int(value, default=None):
     try:
         return int(value)
@@ -176,7 +169,7 @@ def declare(request, pk: int):
         try:
             services.declaration_create(actor=request.user, member=member, **form.service_values())
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已登记党费基数")
             return redirect("dues:member_dues", pk=member.pk)
@@ -207,7 +200,7 @@ def pay(request, pk: int):
                 payer_name=data.get("payer_name", ""), payer_member=payer,
                 back_pay_reason=data.get("back_pay_reason", ""))
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已登记交纳，收据号 {payment.receipt_no}")
             return redirect("dues:receipt", pk=payment.pk)
@@ -234,7 +227,7 @@ def hosted_pay(request, wid: int):
                 extra_amount=data.get("extra_amount") or 0, method=data["method"],
                 back_pay_reason=data.get("back_pay_reason", ""), host_org=stay.host_org)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, f"已代收 {member.name} 党费（{payment.month_labels}），收据号 {payment.receipt_no}")
             return redirect(f"{reverse('lifecycle:mobile_list')}?show=hosted")
@@ -252,7 +245,7 @@ def reduction_create(request, pk: int):
         try:
             services.reduction_request(actor=request.user, member=member, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已报上级党委审批")
             return redirect("dues:member_dues", pk=member.pk)
@@ -269,7 +262,7 @@ def consent_create(request, pk: int):
         try:
             services.quarterly_consent_record(actor=request.user, member=member, **form.cleaned_data)
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             messages.success(request, "已记录支部同意按季度交纳")
             return redirect("dues:member_dues", pk=member.pk)
@@ -321,7 +314,7 @@ def run_create(request):
         try:
             run = services.assessment_run_request(actor=request.user, org=org, month=form.cleaned_data["month"])
         except DomainError as exc:
-            _form_error(form, exc)
+            add_domain_error(form, exc)
         else:
             return redirect("dues:run_detail", pk=run.pk)
     return render(request, "dues/run_form.html", {"page_title": f"核定月度党费 · {org.name}", "form": form, "org": org},
