@@ -78,6 +78,10 @@ def org_detail(request, pk: int):
         "can_move": can(user, OrgPerm.MOVE, org.path) and org.parent_id is not None,
         "can_dissolve": can(user, OrgPerm.DISSOLVE, org.path) and org.is_active,
         "can_add_member": can(user, "members.create", org.path) and org.is_branch and org.is_active,
+        # Links only to what this user may open: the three administrators see the tree but no roster (三权分立).
+        "can_view_members": can(user, "members.view", org.path),
+        "can_view_dashboard": can(user, "dashboards.view", org.path),
+        "can_view_committees": can(user, "committees.view", org.path),
     }
     return render(request, "orgs/org_detail.html", context)
 

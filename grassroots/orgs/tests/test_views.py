@@ -97,3 +97,23 @@ def test_tree_expansion_says_when_it_shows_only_the_first_children(client, tree,
     login(client, org_admin)
     html = client.get(reverse("orgs:org_children", args=[tree.county.pk])).content.decode()
     assert "甲镇党委" in html and "乙镇党委" not in html and "只显示前 1 个" in html
+
+
+def test_detail_links_only_to_what_the_user_may_open(client, tree, org_admin):
+    """The system administrator sees the tree but no roster, dashboard or committee (三权分立): the page must not
+    offer those links (each would be a 404 for them); the organization administrator gets them all."""
+    from grassroots.access.roles import Role
+    from grassroots.core.testing.factories import make_user
+
+    roster = f'{reverse("members:member_list")}?org={tree.village_a1.pk}'
+    links = (roster, reverse("dashboards:org_dashboard", args=[tree.village_a1.pk]),
+             reverse("committees:org_panel", args=[tree.village_a1.pk]))
+    page = login(client, org_admin).get(reverse("orgs:org_detail", args=[tree.village_a1.pk])).content.decode()
+    assert all(link in page for link in links)
+    client.logout()
+    admin = make_user("sysadmin_links", Role.SYSTEM_ADMIN, tree.county)
+    response = login(client, admin).get(reverse("orgs:org_detail", args=[tree.village_a1.pk]))
+    assert response.status_code == 200
+    page = response.content.decode()
+    assert not any(link in page for link in links)
+    assert all(client.get(link).status_code == 404 for link in links)
