@@ -26,6 +26,13 @@ from xml.parsers import expat
 
 CHUNK_BYTES = 1 << 16
 _STRINGS_PER_BLOCK = 2048
+# Hard bounds, so a small file cannot make the reader allocate without limit (a row numbered 2,000,000,000, a cell
+# or a string table of hundreds of megabytes): Excel's own limits for rows and for the characters in a cell, and a
+# shared-string table no real roster comes near (100,000 rows × 20 columns is 2 M cells at most).
+EXCEL_MAX_ROWS = 1_048_576
+EXCEL_CELL_CHARS = 32_767
+MAX_SHARED_STRINGS = 3_000_000
+MAX_SHARED_CHARS = 60_000_000
 _DIGITS = "0123456789"
 _EPOCH_1900 = dt.datetime(1899, 12, 31)  # serial 1 is 1900-01-01; serial 60 is Lotus's 1900-02-29
 _EPOCH_1904 = dt.datetime(1904, 1, 1)
@@ -197,7 +204,7 @@ class SharedStrings:
         table = cls()
         pending: list[str] = []
         parts: list[str] = []
-        state = {"prefix": None, "in_t": False, "phonetic": 0, "offset": 0}
+        state = {"prefix": None, "in_t": False, "phonetic": 0, "offset": 0, "length": 0, "total": 0}
         names: dict[str, str] = {}
 
         def start(name, attrs):
@@ -213,8 +220,12 @@ class SharedStrings:
             if name == names["t"]:
                 state["in_t"] = False
             elif name == names["si"]:
-                text = "".join(parts)
+                text = "".join(parts)[:EXCEL_CELL_CHARS]
                 parts.clear()
+                state["length"] = 0
+                state["total"] += len(text)
+                if table._count >= MAX_SHARED_STRINGS or state["total"] > MAX_SHARED_CHARS:
+                    raise XlsxError("shared-string table too large")
                 pending.append(text)
                 state["offset"] += len(text)
                 table._ends.append(state["offset"])
@@ -227,8 +238,9 @@ class SharedStrings:
                 state["phonetic"] -= 1
 
         def data(text):
-            if state["in_t"]:
+            if state["in_t"] and state["length"] <= EXCEL_CELL_CHARS:
                 parts.append(text)
+                state["length"] += len(text)
 
         parser = _parser(namespaces=False)
         parser.StartElementHandler = start
@@ -419,8 +431,7 @@ class Workbook:
                 prefix = _prefix(name)
                 names.update(row=prefix + "row", v=prefix + "v", t=prefix + "t")
             elif name == names["row"]:
-                number = attrs.get("r")
-                state["row"] = int(number) if number else state["row"] + 1
+                state["row"] = _row_number(attrs.get("r"), state["row"])
             elif name == names["v"] or name == names["t"]:
                 state["collecting"] = True
 
@@ -477,11 +488,9 @@ class Workbook:
             elif name == T or name == V:
                 collecting = not phonetic
             elif name == ROW:
-                number = attrs.get("r")
-                number = int(number) if number else row_number + 1
-                while row_number < number - 1:
-                    done.append([])
-                    row_number += 1
+                number = _row_number(attrs.get("r"), row_number)
+                if number - row_number > 1:
+                    done.append(_Gap(number - row_number - 1))  # blank rows, yielded lazily
                 row_number = number
                 row = []
                 column = -1
@@ -527,7 +536,7 @@ class Workbook:
 
         def data(chunk):
             nonlocal text
-            if collecting:
+            if collecting and len(text) <= EXCEL_CELL_CHARS:
                 text += chunk
 
         def _root(name):
@@ -542,9 +551,36 @@ class Workbook:
         with self._open(sheet.part) as stream:
             for _chunk in _feed(parser, stream):
                 if done:
-                    yield from done
+                    yield from _expand(done)
                     done.clear()
-        yield from done
+        yield from _expand(done)
+
+
+class _Gap(int):
+    """A run of blank rows between two <row> elements."""
+
+
+def _expand(rows: list) -> Iterator[list]:
+    for row in rows:
+        if isinstance(row, _Gap):
+            for _blank in range(row):
+                yield []
+        else:
+            yield row
+
+
+def _row_number(attribute: str | None, previous: int) -> int:
+    """A <row>'s number: its r attribute, else the next one. Rows must ascend and stay within Excel's limit."""
+    if not attribute:
+        number = previous + 1
+    else:
+        try:
+            number = int(attribute)
+        except ValueError as exc:
+            raise XlsxError(f"bad row number {attribute[:20]!r}") from exc
+    if number <= previous or number > EXCEL_MAX_ROWS:
+        raise XlsxError(f"row number {number} out of order or beyond {EXCEL_MAX_ROWS}")
+    return number
 
 
 def _resolve(folder: str, target: str) -> str:

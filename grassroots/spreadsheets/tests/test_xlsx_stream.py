@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import itertools
 import re
 import zipfile
 from pathlib import Path
@@ -403,3 +404,64 @@ def test_binary_xlsb_packages_go_to_calamine_and_xlsx_is_streamed(tmp_path):
     assert not parsing._streamed(xlsb, "xlsx")
     assert parsing._streamed(mixed_book(tmp_path), "xlsx")
     assert not parsing._streamed(mixed_book(tmp_path), "xls")
+
+
+@pytest.mark.parametrize("number", ["2000000000", "1048577", "-5", "abc", "1"])
+def test_a_row_number_out_of_range_or_order_is_refused_without_allocating(tmp_path, number):
+    """A 1.4 KB file whose one row claims r="2000000000" must not make the reader build the blank rows before it
+    (that was gigabytes); rows must ascend (r="1" after row 1) and stay within Excel's 1,048,576."""
+    path = mixed_book(tmp_path)
+
+    def far_row(name, text):
+        if name != "xl/worksheets/sheet1.xml":
+            return text
+        last = text.rindex("<row ")
+        return text[:last] + re.sub(r'r="\d+"', f'r="{number}"', text[last:], count=1)
+
+    rewritten = rewrite(path, far_row)
+    with xlsx_stream.Workbook(rewritten) as book, pytest.raises(xlsx_stream.XlsxError, match="row number"):
+        list(book.rows(book.sheet("花名册"), rules.MAX_COLUMNS))
+    with pytest.raises(parsing.FileRejected):
+        parsing.open_table(rewritten, "xlsx", "members")
+
+
+def test_blank_rows_before_a_far_row_are_yielded_lazily(tmp_path):
+    path = mixed_book(tmp_path)
+
+    def last_row_at_the_limit(name, text):
+        if name != "xl/worksheets/sheet1.xml":
+            return text
+        last = text.rindex("<row ")
+        return text[:last] + re.sub(r'r="(\d+)"', 'r="1048576"', text[last:], count=1)
+
+    rewritten = rewrite(path, last_row_at_the_limit)
+    with xlsx_stream.Workbook(rewritten) as book:
+        rows = book.rows(book.sheet("花名册"), rules.MAX_COLUMNS)
+        first = [next(rows) for _ in range(3)]
+        assert first[0][0] == "姓名"
+        gap = sum(1 for row in itertools.islice(rows, 1_048_570) if row == [])
+        assert gap > 1_000_000
+
+
+def test_an_oversized_cell_is_cut_at_excels_limit(tmp_path):
+    path = mixed_book(tmp_path)
+    huge = "长" * 200_000
+
+    def big_cell(name, text):
+        return text.replace("前后有空格", huge, 1) if name == "xl/worksheets/sheet1.xml" else text
+
+    rewritten = rewrite(path, big_cell)
+    with xlsx_stream.Workbook(rewritten) as book:
+        rows = list(book.rows(book.sheet("花名册"), rules.MAX_COLUMNS))
+    cell = rows[1][5]
+    assert isinstance(cell, str) and xlsx_stream.EXCEL_CELL_CHARS < len(cell) < 200_000
+
+
+@pytest.mark.parametrize("limit", ["MAX_SHARED_STRINGS", "MAX_SHARED_CHARS"])
+def test_a_shared_string_table_beyond_its_bounds_is_refused(tmp_path, monkeypatch, limit):
+    path = shared_strings_book(tmp_path)
+    with xlsx_stream.Workbook(path) as book:
+        assert len(list(book.rows(book.sheet("花名册"), rules.MAX_COLUMNS))) > 60  # within the real bounds
+    monkeypatch.setattr(xlsx_stream, limit, 3)
+    with xlsx_stream.Workbook(path) as book, pytest.raises(xlsx_stream.XlsxError, match="shared-string table"):
+        list(book.rows(book.sheet("花名册"), rules.MAX_COLUMNS))
