@@ -36,8 +36,9 @@ COMMITTEE_WARNINGS = frozenset({"committee_missing", "committee_too_large", "com
 def chosen_from_subtree(org: Organization) -> bool:
     """A branch's committee is chosen from and by its own members; a general branch's or a (township) Party
     committee's from and by the members of its whole subtree, who hold no membership in it directly
-    (支部工作条例 第九条、第十条; 选举工作条例 第二条)."""
-    return org.kind != OrgKind.BRANCH
+    (支部工作条例 第九条、第十条; 选举工作条例 第二条). A county (city, district) committee is a local committee elected by
+    a congress of delegates, not by every member of the county: it keeps its own members only."""
+    return org.kind != OrgKind.BRANCH and org.sector != OrgSector.COUNTY_COMMITTEE
 
 
 def members_q(org: Organization) -> Q:

@@ -84,8 +84,8 @@ def schedule_for(path: str, month: dt.date) -> RateSchedule | None:
 
 def schedule_create(*, actor, scope_org: Organization, name: str, effective_from: dt.date, decision_ref: str,
                     approved_by: str, bands: list[rules.Band]) -> RateSchedule:
-    """A local committee's own schedule from a month on (a province's, city's or county's 党委, with dues.approve
-    granted there or above). Never edited: a later schedule of the same scope supersedes it from its date, and
+    """A local committee's own schedule from a month on (any 党委 — province, city, county or township — with
+    dues.approve granted there or above; never a general branch or branch). Never edited: a later schedule of the same scope supersedes it from its date, and
     every assessment keeps the schedule it used. The bands are checked by rules.band_errors."""
     require(actor, DuesPerm.APPROVE, scope_org)
     if scope_org.kind != OrgKind.COMMITTEE:
@@ -102,6 +102,10 @@ def schedule_create(*, actor, scope_org: Organization, name: str, effective_from
     if errors:
         raise ValidationFailed(errors)
     with transaction.atomic():
+        if connection.vendor == "postgresql":  # the lock a run of that month holds: no run is half-priced by both
+            with connection.cursor() as cursor:
+                cursor.execute("SELECT pg_advisory_xact_lock(%s, %s)",
+                               [ASSESS_LOCK, effective_from.year * 100 + effective_from.month])
         if Assessment.objects.filter(org_path__startswith=scope_org.path, month__gte=effective_from).exists():
             raise DomainError(_("该月份已按原标准核定，不能再改变：请从下一个未核定的月份起执行"),
                               code=DuesErrors.SCHEDULE_IN_USE, field="effective_from")

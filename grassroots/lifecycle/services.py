@@ -7,8 +7,7 @@ import datetime as dt
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.db.models import F, Value
-from django.db.models.functions import Greatest
+from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -173,7 +172,7 @@ def _move(actor, member: Member, to_org: Organization, on: dt.date, reason: str,
     member_transferred.send(sender=Transfer, member=moved, from_org=from_org, to_org=moved.org, on=on, actor=actor)
     # The open whereabouts follow the member; the history shows the move on both sides.
     changes = {"org": [from_org.name, moved.org.name], "on": [None, on.isoformat()]}
-    ended = _end_work_on_transfer(moved, on)
+    ended = _end_work_on_transfer(actor, moved, on)
     if ended:
         changes["work_assignments_ended"] = [None, ended]
     _member_audit(actor, moved, verb, changes, reason, org_path=from_org.path)
@@ -664,11 +663,17 @@ def contact_secret(*, actor, whereabouts: Whereabouts, reason: str = "") -> str:
 # Work assigned by the branch (党所分配的工作, 党章 第九条) and the member's dated work reports
 
 
-def _end_work_on_transfer(member: Member, on: dt.date) -> int:
-    """The assigning branch's open tasks end when the member moves away (inside the move's transaction)."""
-    return WorkAssignment.objects.filter(member=member, done_on__isnull=True).update(
-        done_on=Greatest(Value(on), F("assigned_on")), closing_note=_("组织关系转出，任务随之结束"),
-        version=F("version") + 1)
+def _end_work_on_transfer(actor, member: Member, on: dt.date) -> int:
+    """The assigning branch's open tasks end when the member moves away (inside the move's transaction); each
+    task's own history says so (a member has a handful of open tasks at most)."""
+    note = str(_("组织关系转出，任务随之结束"))
+    open_rows = list(WorkAssignment.objects.select_for_update().filter(member=member, done_on__isnull=True))
+    for row in open_rows:
+        done_on = max(on, row.assigned_on)
+        WorkAssignment.objects.filter(pk=row.pk).update(done_on=done_on, closing_note=note, version=F("version") + 1)
+        audit.record(actor=actor, verb="lifecycle.work.close", target=row, org_path=row.org_path,
+                     changes={"done_on": [None, done_on.isoformat()], "closing_note": [None, note]})
+    return len(open_rows)
 
 
 def work_assign(*, actor, member: Member, title: str, assigned_on: dt.date, description: str = "",

@@ -131,7 +131,12 @@ def meeting_record(*, actor, org: Organization, attendance: list[rules.Attendanc
     guest_members = _guests(target_org, set(guests)) if guests else {}
     names = {r.id: r.name for r in roster} | {pk: m.name for pk, m in guest_members.items()}
     errors = rules.check_attendance({r.id for r in roster}, attendance, set(guest_members), names)
-    branch_members = set(Member.objects.filter(org=target_org).values_list("id", flat=True))
+    # The host and recorder belong to the branch on the meeting day or now (a meeting corrected after its host
+    # has moved away keeps its host).
+    from grassroots.lifecycle.selectors import members_on
+
+    branch_members = set(Member.objects.filter(org=target_org).values_list("id", flat=True)) | set(
+        members_on(target_org, data["date"]).values_list("id", flat=True))
     for role in ("host", "recorder"):
         person = data.get(role)
         if person is not None and person.pk not in branch_members:

@@ -192,3 +192,15 @@ def test_approvals_are_the_approve_permission_and_strictly_above():
 def test_every_rule_cites_its_source():
     for rule in (rules.QUORUM, rules.DEFAULT_MARGIN, rules.MAJORITY, rules.TERM_CHANGE_MAX_YEARS):
         assert "条例" in rule.source or "RULES.md" in rule.source
+
+
+@pytest.mark.parametrize(("kind", "sector", "subtree"), [
+    ("branch", "village", False), ("general_branch", "village", True), ("committee", "township", True),
+    ("committee", "county_committee", False)])
+def test_who_chooses_from_the_subtree(kind, sector, subtree):
+    """Branches choose from their own members; general branches and grassroots committees from their subtree; a
+    county committee (elected by a congress of delegates) never offers the whole county."""
+    from grassroots.committees.selectors import chosen_from_subtree
+    from grassroots.orgs.models import Organization
+
+    assert chosen_from_subtree(Organization(kind=kind, sector=sector)) is subtree

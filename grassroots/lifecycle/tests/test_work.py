@@ -131,6 +131,10 @@ def test_a_transfer_ends_the_open_tasks_of_the_old_branch(tree, secretary_a1, se
     row.refresh_from_db()
     assert row.done_on == TODAY and "转出" in row.closing_note
     assert work_cases(tree) == []
+    from grassroots.core.models import AuditEvent
+
+    closed = AuditEvent.objects.get(verb="lifecycle.work.close", target_id=row.pk)  # the task's own history
+    assert closed.actor_id == secretary_b1.pk and closed.changes["done_on"] == [None, TODAY.isoformat()]
 
 
 # --- pages -------------------------------------------------------------------------------------------------

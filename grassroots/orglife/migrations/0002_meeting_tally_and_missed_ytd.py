@@ -6,7 +6,11 @@ from django.db import migrations, models
 
 def fill_tally(apps, schema_editor):
     """The held meetings already recorded, counted set-based (as services.tally_rebuild does per county).
-    The rows' missed_ytd is filled by the next compliance rebuild (manage.py orglife_compliance)."""
+    The rows' missed_ytd is filled by the next compliance rebuild: run manage.py orglife_compliance once after
+    upgrading (README). Every county's years are also marked stale, as a meeting write would mark them."""
+    from django.utils import timezone
+
+    apps.get_model("orglife", "ComplianceBuild").objects.update(stale_since=timezone.now())
     month = ("CAST(date_trunc('month', date) AS DATE)" if schema_editor.connection.vendor == "postgresql"
              else "date(date, 'start of month')")
     schema_editor.execute(

@@ -269,3 +269,6 @@ def test_a_past_meetings_roster_is_the_branch_of_that_day(tree, org_admin):
     may = dt.date(2026, 5, 10)
     assert moved.pk not in {p.id for p in selectors.roster_on(tree.village_a1, "general_meeting", may)}
     assert moved.pk in {p.id for p in selectors.roster_on(tree.village_a2, "general_meeting", may)}
+    secretary = make_user("sec_a1_past", Role.SECRETARY, tree.village_a1)
+    meeting = record(secretary, tree.village_a1, day=MARCH, host=moved)  # host then, moved away since
+    assert meeting.host_id == moved.pk and moved.pk in {a.member_id for a in meeting.attendance.all()}
