@@ -13,7 +13,7 @@ from grassroots.core.concurrency import update_versioned
 from grassroots.core.errors import DomainError, ValidationFailed, length_errors
 from grassroots.core.history import diff, plain_values, snapshot
 from grassroots.core.masking import mask_phone
-from grassroots.core.paths import subtree_q
+from grassroots.core.paths import PathField, subtree_q
 from grassroots.orgs.choices import OrgForm, OrgKind, OrgStatus
 from grassroots.orgs.models import PATH_STEP, Organization, PartyGroup, decode_segment, encode_segment
 from grassroots.orgs.permissions import OrgPerm
@@ -129,7 +129,8 @@ def org_update(*, actor, org: Organization, version: int, **fields) -> Organizat
 
 
 def org_move(*, actor, org: Organization, new_parent: Organization, version: int) -> Organization:
-    """Move a subtree: the paths of every descendant and of their members follow, in one transaction."""
+    """Move a subtree: the paths of every descendant, of their members and of every module's records follow, in
+    one transaction."""
     require(actor, OrgPerm.MOVE, org)
     require(actor, OrgPerm.CREATE, new_parent)
     if org.parent_id is None:
@@ -138,8 +139,6 @@ def org_move(*, actor, org: Organization, new_parent: Organization, version: int
         raise DomainError(_("不能把组织移到它自己或其下级组织之下"), code=OrgErrors.MOVE_INTO_OWN_SUBTREE, field="parent")
     if new_parent.status != OrgStatus.ACTIVE:
         raise DomainError(_("目标上级组织已撤销"), code=OrgErrors.PARENT_DISSOLVED, field="parent")
-    from grassroots.members.models import Member
-
     with transaction.atomic():
         # Lock the moving subtree first: nothing may be created in it under the old paths meanwhile.
         list(Organization.objects.select_for_update().filter(subtree_q("path", org.path)).values_list("pk", flat=True))
@@ -152,9 +151,7 @@ def org_move(*, actor, org: Organization, new_parent: Organization, version: int
         Organization.objects.filter(subtree_q("path", old_path)).update(
             path=Concat(Value(new_path), Substr("path", cut)), depth=F("depth") + depth_delta
         )
-        Member.objects.filter(subtree_q("org_path", old_path)).update(
-            org_path=Concat(Value(new_path), Substr("org_path", cut)), tenant=new_path[:PATH_STEP]
-        )
+        _follow_paths(old_path, new_path)
         Organization.objects.filter(pk=old_parent_id).update(numchild=F("numchild") - 1)
         Organization.objects.filter(pk=locked_parent.pk).update(numchild=F("numchild") + 1)
         org.refresh_from_db()
@@ -163,6 +160,38 @@ def org_move(*, actor, org: Organization, new_parent: Organization, version: int
                               "path": [old_path, new_path]})
         transaction.on_commit(lambda: (_mark_rollups(old_path), _mark_rollups(new_path)))
     return org
+
+
+# Records whose path is a log of the past, never rewritten (the audit trail is append-only by trigger).
+FROZEN_PATH_MODELS = frozenset({"core.auditevent"})
+
+
+def _follow_paths(old_path: str, new_path: str) -> None:
+    """Every path column of every model (members, meetings, dues rows, development files, imports …) is the
+    position of an organization in the tree, and scoping reads it as a range: rewrite the moved prefix in each,
+    one set-based UPDATE per column; the county key follows when the subtree changes county. A module adding a
+    model with a PathField is covered without registering anything."""
+    from django.apps import apps
+
+    cut = len(old_path) + 1
+    old_tenant, new_tenant = old_path[:PATH_STEP], new_path[:PATH_STEP]
+    for model in apps.get_models():
+        if model is Organization or model._meta.proxy or model._meta.label_lower in FROZEN_PATH_MODELS:
+            continue
+        columns = [f.attname for f in model._meta.concrete_fields if isinstance(f, PathField)]
+        if not columns and new_tenant != old_tenant and _has_field(model, "tenant") and _has_field(model, "org_id"):
+            # A county-keyed row without a path of its own (e.g. the meeting tally): by its organization, whose
+            # path is already the new one.
+            model._base_manager.filter(subtree_q("org__path", new_path)).update(tenant=new_tenant)
+        for column in columns:
+            changes = {column: Concat(Value(new_path), Substr(column, cut), output_field=PathField())}
+            if new_tenant != old_tenant and column == columns[0] and _has_field(model, "tenant"):
+                changes["tenant"] = Value(new_tenant)
+            model._base_manager.filter(subtree_q(column, old_path)).update(**changes)
+
+
+def _has_field(model, name: str) -> bool:
+    return any(f.attname == name for f in model._meta.concrete_fields)
 
 
 def org_dissolve(*, actor, org: Organization, version: int, on: dt.date, reason: str) -> Organization:

@@ -107,3 +107,41 @@ def test_dissolve_date_must_be_plausible(tree, org_admin):
     with pytest.raises(ValidationFailed) as info:
         org_dissolve(actor=org_admin, org=org, version=org.version, on=dt.date(2009, 1, 1), reason="撤并")
     assert "dissolved_on" in info.value.errors
+
+
+def test_every_modules_records_follow_a_moved_subtree(tree, org_admin):
+    """Meetings, assigned work, members … keep their scope after a move: no path column but the audit log's still
+    names the old position, and the new parent's users see the records while the old parent's no longer do."""
+    import datetime as dt
+
+    from django.apps import apps
+
+    from grassroots.access.roles import Role
+    from grassroots.core.models import AuditEvent
+    from grassroots.core.paths import PathField
+    from grassroots.core.testing.factories import make_user
+    from grassroots.lifecycle.models import WorkAssignment
+    from grassroots.lifecycle.services import work_assign
+    from grassroots.orglife.models import Meeting
+    from grassroots.orglife.tests.factories import record
+
+    member = make_member(tree.village_a1, actor=org_admin, joined_on=dt.date(2010, 7, 1),
+                         confirmed_on=dt.date(2011, 7, 1))
+    work = work_assign(actor=org_admin, member=member, title="联系农户", assigned_on=dt.date(2026, 3, 1))
+    meeting = record(org_admin, tree.village_a1, today=dt.date.today())
+    old_path = tree.village_a1.path
+    audits_before = AuditEvent.objects.filter(org_path__startswith=old_path).count()
+    org_move(actor=org_admin, org=tree.village_a1, new_parent=tree.town_b, version=tree.village_a1.version)
+    new_path = Organization.objects.get(pk=tree.village_a1.pk).path
+    assert WorkAssignment.objects.get(pk=work.pk).org_path == new_path
+    assert Meeting.objects.get(pk=meeting.pk).org_path == new_path
+    for model in apps.get_models():
+        for field in (f for f in model._meta.concrete_fields if isinstance(f, PathField)):
+            if model not in (Organization, AuditEvent):
+                stale = model._base_manager.filter(**{f"{field.attname}__startswith": old_path})
+                assert not stale.exists(), (model, field.attname)
+    assert AuditEvent.objects.filter(org_path__startswith=old_path).count() == audits_before  # the log is kept
+    town_b_admin = make_user("town_b_admin", Role.ORG_ADMIN, tree.town_b)
+    town_a_admin = make_user("town_a_admin", Role.ORG_ADMIN, tree.town_a)
+    assert WorkAssignment.objects.filter(pk=work.pk).visible_to(town_b_admin, "lifecycle.view").exists()
+    assert not WorkAssignment.objects.filter(pk=work.pk).visible_to(town_a_admin, "lifecycle.view").exists()
