@@ -16,3 +16,8 @@ class LifecycleConfig(AppConfig):
         from grassroots.lifecycle.selectors import work_review_cases
 
         register_review_provider("work", "连续6个月不做党所分配的工作", work_review_cases)
+
+        from grassroots.lifecycle.services import end_work_on_exit
+        from grassroots.members.signals import member_exited
+
+        member_exited.connect(end_work_on_exit, dispatch_uid="lifecycle.end_work_on_exit")

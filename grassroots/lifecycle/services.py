@@ -663,10 +663,10 @@ def contact_secret(*, actor, whereabouts: Whereabouts, reason: str = "") -> str:
 # Work assigned by the branch (党所分配的工作, 党章 第九条) and the member's dated work reports
 
 
-def _end_work_on_transfer(actor, member: Member, on: dt.date) -> int:
-    """The assigning branch's open tasks end when the member moves away (inside the move's transaction); each
-    task's own history says so (a member has a handful of open tasks at most)."""
-    note = str(_("组织关系转出，任务随之结束"))
+def _end_work_on_transfer(actor, member: Member, on: dt.date, note: str = "") -> int:
+    """The assigning branch's open tasks end when the member moves away or leaves the Party (inside that
+    transaction); each task's own history says so (a member has a handful of open tasks at most)."""
+    note = note or str(_("组织关系转出，任务随之结束"))
     open_rows = list(WorkAssignment.objects.select_for_update().filter(member=member, done_on__isnull=True))
     for row in open_rows:
         done_on = max(on, row.assigned_on)
@@ -751,3 +751,8 @@ def work_close(*, actor, assignment: WorkAssignment, version: int, done_on: dt.d
         audit.record(actor=actor, verb="lifecycle.work.close", target=locked, org_path=locked.org_path,
                      changes={"done_on": [None, done_on.isoformat()], "closing_note": [None, locked.closing_note]})
     return locked
+
+
+def end_work_on_exit(sender, *, member: Member, kind: str, on: dt.date, actor, **kwargs) -> None:
+    """members.signals.member_exited: a member who leaves the Party keeps no open task."""
+    _end_work_on_transfer(actor, member, on, note=str(_("党员已出党或转出，任务随之结束")))

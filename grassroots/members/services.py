@@ -18,6 +18,7 @@ from grassroots.members.choices import MemberState, Post
 from grassroots.members.models import Member, MemberExit
 from grassroots.members.permissions import MemberPerm
 from grassroots.members.rules import MemberInput, check_member, name_initials
+from grassroots.members.signals import member_exited
 from grassroots.orgs.choices import OrgKind, OrgStatus
 from grassroots.orgs.models import PATH_STEP, Organization
 
@@ -235,6 +236,7 @@ def member_exit(*, actor, member: Member, version: int, kind: str, occurred_on: 
         audit.record(actor=actor, verb="members.member.exit", target=member, org_path=member.org_path,
                      changes={"state": [old_state, MemberState.LEFT], "exit_kind": [None, kind],
                               "left_on": [None, occurred_on.isoformat()]}, reason=reason)
+        member_exited.send(sender=MemberExit, member=member, kind=kind, on=occurred_on, actor=actor)
         transaction.on_commit(lambda: _mark_rollups(member.org_path))
     return event
 

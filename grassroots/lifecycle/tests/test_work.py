@@ -131,10 +131,21 @@ def test_a_transfer_ends_the_open_tasks_of_the_old_branch(tree, secretary_a1, se
     row.refresh_from_db()
     assert row.done_on == TODAY and "转出" in row.closing_note
     assert work_cases(tree) == []
-    from grassroots.core.models import AuditEvent
-
     closed = AuditEvent.objects.get(verb="lifecycle.work.close", target_id=row.pk)  # the task's own history
     assert closed.actor_id == secretary_b1.pk and closed.changes["done_on"] == [None, TODAY.isoformat()]
+
+
+
+def test_leaving_the_party_ends_the_open_tasks(tree, secretary_a1, member, org_admin):
+    from grassroots.members.services import member_exit_direct
+
+    row = assign(secretary_a1, member, months_ago=2)
+    member.refresh_from_db()
+    member_exit_direct(actor=org_admin, member=member, version=member.version, kind="death", occurred_on=TODAY,
+                       reason="病故")
+    row.refresh_from_db()
+    assert row.done_on == TODAY and "出党" in row.closing_note
+    assert AuditEvent.objects.filter(verb="lifecycle.work.close", target_id=row.pk).exists()
 
 
 # --- pages -------------------------------------------------------------------------------------------------
