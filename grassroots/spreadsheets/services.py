@@ -8,6 +8,7 @@ one transaction per file: a killed worker leaves nothing, and the job (state `co
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
@@ -647,6 +648,29 @@ def _row_records(job: ImportJob, results: list[RowResult]) -> list[ImportRow]:
 # --- analysis (the preview) ---------------------------------------------------------------------------------
 
 
+IMPORT_SQLITE_CACHE_KIB = -16000  # PRAGMA cache_size in KiB (negative): 16 MB instead of the settings' 64 MB
+
+
+@contextlib.contextmanager
+def _bounded_sqlite_cache():
+    """On SQLite the page cache lives in this process: at the settings' 64 MB it was most of an import's memory
+    (100 k rows: 123 MB = 15× the file; with 16 MB, 68 MB = 8.3×, at the same speed). An import runs with the
+    smaller cache and gives the connection its own back."""
+    if connection.vendor != "sqlite":
+        yield
+        return
+    with connection.cursor() as cursor:
+        cursor.execute("PRAGMA cache_size")
+        previous = int(cursor.fetchone()[0])
+        cursor.execute(f"PRAGMA cache_size={int(IMPORT_SQLITE_CACHE_KIB)}")
+    try:
+        yield
+    finally:
+        with connection.cursor() as cursor:
+            cursor.execute(f"PRAGMA cache_size={previous}")
+
+
+@_bounded_sqlite_cache()
 def import_analyze(job_id: int) -> ImportJob | None:
     """The background parse and check. Idempotent: a re-run starts the preview over."""
     job = ImportJob.objects.select_related("org", "created_by").filter(pk=job_id).first()
@@ -769,6 +793,7 @@ def import_commit(*, actor, job: ImportJob, mode: str) -> ImportJob:
     return job
 
 
+@_bounded_sqlite_cache()
 def import_commit_run(job_id: int) -> ImportJob | None:
     """The background commit: one transaction for the whole file, the job's new state inside it. A worker
     killed midway leaves no rows and the job `committing`, which may be re-queued."""

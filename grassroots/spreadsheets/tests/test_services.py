@@ -377,3 +377,23 @@ def test_text_typed_with_line_breaks_in_the_system_round_trips_unchanged(tree, o
     assert (job.count_new, job.count_changed, job.count_unchanged) == (0, 0, 1), rejected(job)
     commit(org_admin, job)
     assert roster_state() == before
+
+
+def test_an_import_runs_with_the_smaller_sqlite_cache_and_gives_it_back(tree, org_admin, monkeypatch):
+    from django.db import connection
+
+    if connection.vendor != "sqlite":
+        pytest.skip("SQLite's page cache is in the process; PostgreSQL's is the server's")
+
+    def cache_size():
+        with connection.cursor() as cursor:
+            cursor.execute("PRAGMA cache_size")
+            return cursor.fetchone()[0]
+
+    before, seen = cache_size(), []
+    process = services.MemberImport.process
+    monkeypatch.setattr(services.MemberImport, "process", lambda self, chunk: seen.append(cache_size())
+                        or process(self, chunk))
+    job = analyze(org_admin, tree.town_a, files.xlsx([files.person("甲一村党支部")]))
+    commit(org_admin, job)
+    assert seen == [services.IMPORT_SQLITE_CACHE_KIB] * 2 and cache_size() == before != seen[0]
