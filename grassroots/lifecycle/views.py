@@ -136,8 +136,6 @@ def transfer_action(request, pk: int, action: str):
         try:
             call(request.user, transfer, form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
         else:
             messages.success(request, done)
@@ -271,8 +269,6 @@ def _member_post(request, pk, perm, form_factory, call, context_key, done):
         try:
             call(member, form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
         else:
             messages.success(request, done)
@@ -303,8 +299,6 @@ def whereabouts_returned(request, pk: int, wid: int):
         try:
             services.whereabouts_return(actor=request.user, whereabouts=row, **form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
         else:
             messages.success(request, "已登记返回")
@@ -464,8 +458,6 @@ def work_create(request):
         try:
             row = services.work_assign(actor=request.user, member=member, **data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
         else:
             messages.success(request, f"已为 {member.name} 分配工作任务")
@@ -501,8 +493,6 @@ def _work_post(request, pk, form_class, call, key, done):
         try:
             call(row, form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
         else:
             messages.success(request, done)

@@ -207,8 +207,6 @@ def export_orgs(request):
                 title=f"{org.name if org else ''}党组织名册", org_path=org.path if org else "",
             )
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             add_domain_error(form, exc)
     return render(request, "spreadsheets/export_orgs.html", {
         "page_title": "导出党组织名册", "form": form, "org": org,
