@@ -6,6 +6,7 @@ from grassroots.access.roles import Role
 from grassroots.committees import selectors, services
 from grassroots.committees.choices import ElectionStage, TermChangeKind
 from grassroots.committees.models import CommitteePost, Election, FirstSecretary, ReserveCadre
+from grassroots.committees.services import elections as election_services
 from grassroots.committees.tests.factories import MEETING, TODAY, branch_members, election_at
 from grassroots.core.errors import ConcurrentEdit, DomainError, PermissionRefused, ValidationFailed
 from grassroots.core.models import AuditEvent
@@ -309,7 +310,7 @@ def test_failed_install_leaves_nothing_half_written(tree, secretary_a1, town_sec
     def broken(*args, **kwargs):
         raise RuntimeError("boom")
 
-    monkeypatch.setattr(services, "sync_member_posts", broken)
+    monkeypatch.setattr(election_services, "sync_member_posts", broken)  # looked up where _install_committee is
     with pytest.raises(RuntimeError):
         services.election_transition(actor=town_secretary, election=election, version=election.version,
                                      to=ElectionStage.RESULT_APPROVED, today=TODAY)

@@ -1,229 +1,47 @@
-"""Every write of the committees module: scoped (require), validated by rules.py, versioned, audited, in one
-transaction. Approvals are used only at an organization strictly above the record's own."""
+"""Elections through their stages: plan, nominations, candidates, exclusions, the meeting, the rounds of
+voting, the division of posts, approval (which installs the new committee) and the public notice."""
 
 import datetime as dt
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.access.scoping import can, grants_above, require
+from grassroots.access.scoping import require
 from grassroots.committees import rules, selectors
-from grassroots.committees.choices import ElectionMethod, ElectionStage, PostEndReason, TermChangeKind
+from grassroots.committees.choices import ElectionMethod, ElectionStage, PostEndReason
 from grassroots.committees.models import (
-    COMMITTEE_POST_CHOICES,
-    CadreTraining,
     Candidate,
     CommitteePost,
     Election,
     ElectionRound,
-    FirstSecretary,
     Nomination,
     NominationRound,
-    ReserveCadre,
-    TermChange,
     Vote,
     VoterExclusion,
-    WorkLogEntry,
 )
 from grassroots.committees.permissions import CommitteePerm
+from grassroots.committees.services.common import (
+    COMMITTEE_POST_CODES,
+    CommitteeErrors,
+    _active_org,
+    _mark_rollups,
+    _member_of,
+    _parse_percent,
+    _stage,
+    _today,
+    approver_org,
+    sync_member_posts,
+)
 from grassroots.core import audit
 from grassroots.core.concurrency import update_versioned
-from grassroots.core.errors import DomainError, PermissionRefused, ValidationFailed
+from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.history import diff, plain_values, snapshot
-from grassroots.members.choices import COMMITTEE_POSTS, MemberState, MemberStatus, Post
+from grassroots.members.choices import MemberState, MemberStatus, Post
 from grassroots.members.models import Member
-from grassroots.orgs.choices import VILLAGE_SECTORS, OrgStatus
-from grassroots.orgs.models import PATH_STEP, Organization
-
-COMMITTEE_POST_CODES = frozenset(code for code, _label in COMMITTEE_POST_CHOICES)
-SINGLE_POSTS = frozenset({Post.SECRETARY, Post.DEPUTY_SECRETARY})  # at most one current holder per organization
-
-
-class CommitteeErrors:
-    WRONG_STAGE = "committees_wrong_stage"
-    NOT_ABOVE = "committees_approve_not_above"
-    ORG_INACTIVE = "committees_org_inactive"
-    POST_ENDED = "committees_post_ended"
-    ASSIGNMENT_ENDED = "committees_assignment_ended"
-
-
-# ---------------------------------------------------------------- helpers
-
-def _today(today: dt.date | None) -> dt.date:
-    return today or timezone.localdate()
-
-
-def _mark_rollups(path: str) -> None:
-    from grassroots.dashboards.tasks import mark_stale
-
-    mark_stale(path[:PATH_STEP])
-
-
-def approver_org(actor, org: Organization, perm: str = CommitteePerm.APPROVE) -> Organization:
-    """The nearest organization strictly above `org` where the actor holds the approve permission; refused
-    otherwise (a branch's own secretary cannot approve the branch's election)."""
-    above = grants_above(actor, perm, org.path)
-    if not above:
-        if can(actor, CommitteePerm.VIEW, org.path):
-            raise PermissionRefused(_("须由上级党组织批准：本级组织不能批准自己的事项"), code=CommitteeErrors.NOT_ABOVE)
-        raise PermissionRefused()
-    nearest = max(above, key=lambda g: len(g.path))
-    return Organization.objects.get(pk=nearest.org_id)
-
-
-def _active_org(org: Organization) -> None:
-    if org.status != OrgStatus.ACTIVE:
-        raise DomainError(_("该党组织已撤销，记录只读"), code=CommitteeErrors.ORG_INACTIVE)
-
-
-def _stage(election: Election, *stages: str) -> None:
-    if election.stage not in stages:
-        labels = "、".join(str(ElectionStage(s).label) for s in stages)
-        raise DomainError(_("当前阶段为“%(now)s”，此操作只能在“%(need)s”阶段进行")
-                          % {"now": election.get_stage_display(), "need": labels}, code=CommitteeErrors.WRONG_STAGE)
-
-
-def _member_of(org: Organization, member: Member, field: str, *, full: bool = True) -> None:
-    mine = (member.org_path.startswith(org.path) if selectors.chosen_from_subtree(org)
-            else member.org_id == org.pk)
-    if not mine or member.state != MemberState.ACTIVE:
-        raise ValidationFailed({field: [_("%(n)s不是本组织在册党员") % {"n": member.name}]})
-    if full and member.status != MemberStatus.FULL:
-        raise ValidationFailed({field: [_("%(n)s是预备党员，没有选举权和被选举权（选举工作条例第五条）") % {"n": member.name}]})
-
-
-def sync_member_posts(member_ids, actor=None) -> None:
-    """Member.posts (read by rollups and warnings) follows the current CommitteePost rows of the member's own
-    branch: one column updated per member, other posts (党小组组长) kept; a post on a township committee or a
-    general branch committee stays off it, so the branch's own committee is not misread. Called inside the
-    writer's transaction."""
-    ids = sorted(set(member_ids))
-    if not ids:
-        return
-    current: dict[int, list[str]] = {pk: [] for pk in ids}
-    order = [code for code, _label in COMMITTEE_POST_CHOICES]
-    for member_id, post in (CommitteePost.objects.current().filter(member_id__in=ids, org_id=F("member__org_id"))
-                            .values_list("member_id", "post")):
-        current[member_id].append(post)
-    for member in Member.objects.filter(pk__in=ids).only("pk", "posts", "org_path", "name"):
-        kept = [p for p in (member.posts or []) if p not in COMMITTEE_POSTS]
-        new = sorted(set(current[member.pk]), key=order.index) + kept
-        if new != list(member.posts or []):
-            Member.objects.filter(pk=member.pk).update(posts=new)
-            audit.record(actor=actor, verb="committees.member_posts.sync", target=member, org_path=member.org_path,
-                         changes={"posts": [member.posts, new]})
-
-
-def _parse_percent(value, field: str) -> Decimal:
-    try:
-        number = Decimal(str(value))
-    except (InvalidOperation, ValueError) as exc:
-        raise ValidationFailed({field: [_("应为数字")]}) from exc
-    if not Decimal(0) <= number <= Decimal(100):
-        raise ValidationFailed({field: [_("应在0至100之间")]})
-    return number
-
-
-# ---------------------------------------------------------------- committee posts
-
-def committee_post_add(*, actor, org: Organization, member: Member, post: str, started_on: dt.date,
-                       today: dt.date | None = None) -> CommitteePost:
-    require(actor, CommitteePerm.MANAGE, org)
-    _active_org(org)
-    errors: dict[str, list[str]] = {}
-    if post not in COMMITTEE_POST_CODES:
-        errors["post"] = [_("请选择委员会职务")]
-    if started_on and started_on > _today(today):
-        errors["started_on"] = [_("任职日期不能晚于今天")]
-    if errors:
-        raise ValidationFailed(errors)
-    _member_of(org, member, "member")
-    with transaction.atomic():
-        Organization.objects.select_for_update().filter(pk=org.pk).first()  # one writer of the committee at a time
-        current = CommitteePost.objects.current().filter(org=org)
-        if current.filter(member=member, post=post).exists():
-            raise ValidationFailed({"post": [_("%(n)s已担任该职务") % {"n": member.name}]})
-        if post in SINGLE_POSTS and current.filter(post=post).exists():
-            raise ValidationFailed({"post": [_("本组织已有现任%(p)s，请先登记其离任") % {"p": Post(post).label}]})
-        try:
-            with transaction.atomic():
-                row = CommitteePost.objects.create(org=org, member=member, post=post, started_on=started_on,
-                                                   created_by=actor)
-        except IntegrityError as exc:
-            raise ValidationFailed({"post": [_("%(n)s已担任该职务") % {"n": member.name}]}) from exc
-        audit.record(actor=actor, verb="committees.post.create", target=row, org_path=org.path,
-                     target_label=f"{member.name} {Post(post).label}",
-                     changes=diff({}, {"member": member.name, "post": post, "started_on": started_on.isoformat()}))
-        sync_member_posts([member.pk], actor)
-        transaction.on_commit(lambda: _mark_rollups(org.path))
-    return row
-
-
-def committee_post_end(*, actor, post: CommitteePost, version: int, ended_on: dt.date, reason: str,
-                       today: dt.date | None = None) -> CommitteePost:
-    require(actor, CommitteePerm.MANAGE, post.org.path)
-    errors: dict[str, list[str]] = {}
-    if reason not in PostEndReason.values:
-        errors["reason"] = [_("请选择离任原因")]
-    if ended_on is None or ended_on < post.started_on:
-        errors["ended_on"] = [_("离任日期不能早于任职日期%(d)s") % {"d": post.started_on.isoformat()}]
-    elif ended_on > _today(today):
-        errors["ended_on"] = [_("离任日期不能晚于今天")]
-    if errors:
-        raise ValidationFailed(errors)
-    if post.ended_on is not None:
-        raise DomainError(_("该职务已离任"), code=CommitteeErrors.POST_ENDED)
-    with transaction.atomic():
-        update_versioned(post, version, {"ended_on": ended_on, "end_reason": reason})
-        audit.record(actor=actor, verb="committees.post.end", target=post, org_path=post.org.path,
-                     changes={"ended_on": [None, ended_on.isoformat()], "end_reason": ["", reason]})
-        sync_member_posts([post.member_id], actor)
-        transaction.on_commit(lambda: _mark_rollups(post.org.path))
-    return post
-
-
-# ---------------------------------------------------------------- terms
-
-def current_term_change(org: Organization) -> TermChange | None:
-    if org.term_started_on is None:
-        return None
-    return TermChange.objects.filter(org=org, term_started_on=org.term_started_on).order_by("-id").first()
-
-
-def term_change_approve(*, actor, org: Organization, kind: str, new_ends_on: dt.date, reason: str,
-                        decision_ref: str = "", today: dt.date | None = None) -> TermChange:
-    """Postponing or bringing forward a changeover, recorded by the approving level above (第三条)."""
-    approver = approver_org(actor, org)
-    _active_org(org)
-    errors: dict[str, list[str]] = {}
-    if kind not in TermChangeKind.values:
-        errors["kind"] = [_("请选择延期或提前")]
-    if not (reason or "").strip():
-        errors["reason"] = [_("请填写理由")]
-    if org.term_started_on is None:
-        errors["new_ends_on"] = [_("该组织未登记本届选举日期，无法计算届满日期")]
-    if errors:
-        raise ValidationFailed(errors)
-    original = rules.term_ends_on(org.kind, org.sector, org.term_started_on)
-    errors = rules.check_term_change(kind, original, new_ends_on)
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        row = TermChange.objects.create(
-            org=org, kind=kind, term_started_on=org.term_started_on, original_ends_on=original,
-            new_ends_on=new_ends_on, reason=reason.strip(), decision_ref=(decision_ref or "").strip(),
-            approver_org=approver, approved_by=actor, approved_on=_today(today), created_by=actor,
-        )
-        audit.record(actor=actor, verb="committees.term.change", target=org, org_path=org.path, reason=reason,
-                     changes={"term_ends_on": [original.isoformat(), new_ends_on.isoformat()], "kind": [None, kind],
-                              "approver_org": [None, approver.name]})
-    return row
-
-
-# ---------------------------------------------------------------- elections
+from grassroots.orgs.models import Organization
 
 ELECTION_FIELDS = ("title", "method", "seats", "margin_percent", "majority_base", "planned_on", "plan")
 
@@ -642,151 +460,3 @@ def election_publish(*, actor, election: Election, version: int) -> Election:
         audit.record(actor=actor, verb="committees.election.publish", target=election, org_path=election.org.path,
                      changes={"published": [False, True]})
     return election
-
-
-# ---------------------------------------------------------------- first secretaries
-
-def _village(org: Organization, field: str = "org") -> None:
-    if org.sector not in VILLAGE_SECTORS:
-        raise ValidationFailed({field: [_("第一书记和后备干部按村（社区）登记，请选择村（社区）党组织")]})
-
-
-def first_secretary_assign(*, actor, org: Organization, name: str, unit: str, started_on: dt.date, user=None,
-                           notes: str = "", today: dt.date | None = None) -> FirstSecretary:
-    require(actor, CommitteePerm.MANAGE, org)
-    _active_org(org)
-    _village(org)
-    errors: dict[str, list[str]] = {}
-    if not (name or "").strip():
-        errors["name"] = [_("请填写姓名")]
-    if not (unit or "").strip():
-        errors["unit"] = [_("请填写派出单位")]
-    if started_on is None or started_on > _today(today):
-        errors["started_on"] = [_("到村日期不能晚于今天")]
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        row = FirstSecretary.objects.create(org=org, user=user, name=name.strip(), unit=unit.strip(),
-                                            started_on=started_on, notes=(notes or "").strip(), created_by=actor)
-        audit.record(actor=actor, verb="committees.first_secretary.create", target=row, org_path=org.path,
-                     changes=diff({}, {"name": row.name, "unit": row.unit, "started_on": started_on.isoformat(),
-                                       "user": str(user) if user else None}))
-    return row
-
-
-def first_secretary_end(*, actor, first_secretary: FirstSecretary, version: int, ended_on: dt.date,
-                        today: dt.date | None = None) -> FirstSecretary:
-    require(actor, CommitteePerm.MANAGE, first_secretary.org.path)
-    if first_secretary.ended_on is not None:
-        raise DomainError(_("该第一书记已离村"), code=CommitteeErrors.ASSIGNMENT_ENDED)
-    if ended_on is None or ended_on < first_secretary.started_on or ended_on > _today(today):
-        raise ValidationFailed({"ended_on": [_("离村日期应在到村日期%(d)s至今天之间") % {"d": first_secretary.started_on}]})
-    with transaction.atomic():
-        update_versioned(first_secretary, version, {"ended_on": ended_on})
-        audit.record(actor=actor, verb="committees.first_secretary.end", target=first_secretary,
-                     org_path=first_secretary.org.path, changes={"ended_on": [None, ended_on.isoformat()]})
-    return first_secretary
-
-
-def work_log_add(*, actor, first_secretary: FirstSecretary, occurred_on: dt.date, content: str,
-                 today: dt.date | None = None) -> WorkLogEntry:
-    """A dated entry of the first secretary's work log: by the village's managers or the first secretary's own
-    account."""
-    if not (first_secretary.user_id and actor.is_authenticated and actor.pk == first_secretary.user_id):
-        require(actor, CommitteePerm.MANAGE, first_secretary.org.path)
-    errors: dict[str, list[str]] = {}
-    if not (content or "").strip():
-        errors["content"] = [_("请填写工作内容")]
-    if occurred_on is None or occurred_on > _today(today):
-        errors["occurred_on"] = [_("日期不能晚于今天")]
-    elif occurred_on < first_secretary.started_on or (first_secretary.ended_on and occurred_on > first_secretary.ended_on):
-        errors["occurred_on"] = [_("日期应在驻村期间内")]
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        row = WorkLogEntry.objects.create(first_secretary=first_secretary, occurred_on=occurred_on,
-                                          content=content.strip(), created_by=actor)
-        audit.record(actor=actor, verb="committees.work_log.create", target=first_secretary,
-                     org_path=first_secretary.org.path, changes={"log": [None, f"{occurred_on}: {row.content[:80]}"]})
-    return row
-
-
-# ---------------------------------------------------------------- reserve cadres
-
-CADRE_FIELDS = ("name", "gender", "birth_date", "education", "position", "status", "notes", "member")
-
-
-def _check_cadre(org: Organization, data: dict, today: dt.date) -> dict:
-    from grassroots.committees.choices import CadreStatus
-    from grassroots.members.choices import Education, Gender
-
-    errors: dict[str, list[str]] = {}
-    if not (data.get("name") or "").strip():
-        errors["name"] = [_("请填写姓名")]
-    if data.get("gender") not in Gender.values:
-        errors["gender"] = [_("请选择性别")]
-    if data.get("education") not in Education.values:
-        errors["education"] = [_("请选择学历")]
-    if data.get("status") not in CadreStatus.values:
-        errors["status"] = [_("请选择状态")]
-    birth = data.get("birth_date")
-    if birth is None or birth > today or rules.add_years(birth, 18) > today:
-        errors["birth_date"] = [_("出生日期无效（应年满18周岁）")]
-    member = data.get("member")
-    if member is not None and member.org_id != org.pk:
-        errors["member"] = [_("所选党员不属于本村党组织")]
-    if errors:
-        raise ValidationFailed(errors)
-    return {**data, "name": data["name"].strip(), "position": (data.get("position") or "").strip(),
-            "notes": (data.get("notes") or "").strip()}
-
-
-def reserve_cadre_add(*, actor, org: Organization, today: dt.date | None = None, **data) -> ReserveCadre:
-    require(actor, CommitteePerm.MANAGE, org)
-    _active_org(org)
-    _village(org)
-    data = {"status": "candidate", "position": "", "notes": "", "member": None, **data}
-    cleaned = _check_cadre(org, {k: data.get(k) for k in CADRE_FIELDS}, _today(today))
-    with transaction.atomic():
-        cadre = ReserveCadre.objects.create(org=org, created_by=actor, **cleaned)
-        audit.record(actor=actor, verb="committees.cadre.create", target=cadre, org_path=org.path,
-                     changes=diff({}, plain_values(cleaned)))
-    return cadre
-
-
-def reserve_cadre_update(*, actor, cadre: ReserveCadre, version: int, today: dt.date | None = None,
-                         **data) -> ReserveCadre:
-    require(actor, CommitteePerm.MANAGE, cadre.org.path)
-    before = snapshot(cadre, CADRE_FIELDS)
-    cleaned = _check_cadre(cadre.org, {**{k: getattr(cadre, k) for k in CADRE_FIELDS}, **data}, _today(today))
-    with transaction.atomic():
-        update_versioned(cadre, version, cleaned)
-        changes = diff(before, snapshot(cadre, CADRE_FIELDS))
-        if changes:
-            audit.record(actor=actor, verb="committees.cadre.update", target=cadre, org_path=cadre.org.path,
-                         changes=changes)
-    return cadre
-
-
-def cadre_training_add(*, actor, cadre: ReserveCadre, occurred_on: dt.date, title: str, hours=0,
-                       organizer: str = "", today: dt.date | None = None) -> CadreTraining:
-    require(actor, CommitteePerm.MANAGE, cadre.org.path)
-    errors: dict[str, list[str]] = {}
-    if not (title or "").strip():
-        errors["title"] = [_("请填写培训内容")]
-    if occurred_on is None or occurred_on > _today(today):
-        errors["occurred_on"] = [_("培训日期不能晚于今天")]
-    try:
-        hours = Decimal(str(hours))
-        if hours < 0 or hours > 1000:
-            errors["hours"] = [_("学时应在0至1000之间")]
-    except (InvalidOperation, ValueError):
-        errors["hours"] = [_("学时应为数字")]
-    if errors:
-        raise ValidationFailed(errors)
-    with transaction.atomic():
-        row = CadreTraining.objects.create(cadre=cadre, occurred_on=occurred_on, title=title.strip(), hours=hours,
-                                           organizer=(organizer or "").strip(), created_by=actor)
-        audit.record(actor=actor, verb="committees.cadre.training", target=cadre, org_path=cadre.org.path,
-                     changes={"training": [None, f"{occurred_on} {row.title}（{hours}学时）"]})
-    return row

@@ -1,0 +1,67 @@
+"""What the committee pages share: paging, error messages flashed with their field labels, the organization
+chosen by ?org=, an organization's full members."""
+
+from django.contrib import messages
+from django.http import Http404
+
+from grassroots.access.scoping import orgs_for
+from grassroots.committees import selectors
+from grassroots.committees.permissions import CommitteePerm
+from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.members.choices import MemberState, MemberStatus
+from grassroots.members.models import Member
+from grassroots.orgs.models import Organization
+
+PAGE_SIZE = 50
+
+FIELD_LABELS = {
+    "present_count": "实到人数", "meeting_on": "选举大会日期", "ballots_issued": "发出选票", "ballots_returned": "收回选票",
+    "votes": "得票", "candidates": "候选人", "nominations": "推荐", "posts": "分工", "reason": "理由",
+    "filed_on": "备案日期", "plan": "选举工作方案", "member": "党员", "detail": "具体说明", "name": "名称",
+    "weight": "权重", "participants": "参加推荐人数", "content": "工作内容", "occurred_on": "日期", "ended_on": "日期",
+    "title": "培训内容", "hours": "学时",
+}
+
+
+def _page_number(request) -> int:
+    try:
+        return max(1, int(request.GET.get("page", "1")))
+    except ValueError:
+        return 1
+
+
+def _query(request) -> str:
+    query = request.GET.copy()
+    for key in ("after", "before", "page"):
+        query.pop(key, None)
+    return query.urlencode()
+
+
+def _flash_error(request, exc: DomainError) -> None:
+    if isinstance(exc, ValidationFailed):
+        for field, errors in exc.errors.items():
+            label = FIELD_LABELS.get(field, "")
+            for error in errors:
+                messages.error(request, f"{label}：{error}" if label else error)
+    else:
+        messages.error(request, str(exc.message))
+
+
+def _top_org(request, perm=CommitteePerm.VIEW) -> Organization:
+    """?org=<id> in the caller's scope, or the caller's top organization."""
+    org_id = request.GET.get("org")
+    if org_id:
+        try:
+            return selectors.org_for(request.user, int(org_id), perm)
+        except ValueError as exc:
+            raise Http404 from exc
+    prefixes = orgs_for(request.user, perm)
+    org = Organization.objects.filter(path__in=prefixes[:1]).first()
+    if org is None:
+        raise Http404
+    return org
+
+
+def _full_members(org):
+    return list(Member.objects.filter(selectors.members_q(org), state=MemberState.ACTIVE, status=MemberStatus.FULL)
+                .only("id", "name").order_by("name"))

@@ -1,0 +1,325 @@
+"""Election pages: the list, an election through its stages, and the public notice."""
+
+from django.contrib import messages
+from django.http import Http404
+from django.shortcuts import redirect, render
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grassroots.access.scoping import can, can_above
+from grassroots.committees import rules, selectors, services
+from grassroots.committees.choices import ElectionStage
+from grassroots.committees.forms import (
+    CandidateForm,
+    ElectionForm,
+    ExclusionForm,
+    MeetingForm,
+    NominationRoundForm,
+    PostsAssignForm,
+    RoundForm,
+    TransitionForm,
+)
+from grassroots.committees.models import Candidate, VoterExclusion
+from grassroots.committees.permissions import CommitteePerm
+from grassroots.committees.views.common import (
+    FIELD_LABELS,
+    PAGE_SIZE,
+    _flash_error,
+    _full_members,
+    _page_number,
+    _query,
+    _top_org,
+)
+from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.selectors import history_for
+from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.members.models import Member
+
+
+@scoped_view
+def election_list(request):
+    org = _top_org(request)
+    page = selectors.election_list(request.user, org, page_size=PAGE_SIZE, page=_page_number(request))
+    return render(request, "committees/election_list.html", {"page_title": f"换届选举 · {org.name}", "org": org,
+                                                             "page": page, "query": _query(request)})
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def election_create(request, pk: int):
+    org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
+    full = len(_full_members(org))
+    least, usual, _most = rules.committee_size_range(full)
+    form = ElectionForm(request.POST or None, initial={
+        "title": f"{org.name}换届选举", "seats": min(max(least, 3 if full >= 7 else 1), usual), "margin_percent": 20,
+        "majority_base": "expected"})
+    if request.method == "POST" and form.is_valid():
+        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
+        try:
+            election = services.election_create(actor=request.user, org=org, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已建立换届选举")
+            return redirect("committees:election_detail", pk=election.pk)
+    return render(request, "committees/form.html", {
+        "page_title": f"换届选举 · {org.name}", "form": form, "back": ("committees:committee_detail", org.pk),
+        "intro": f"本支部正式党员{full}名：应选 {least}–{_most} 名（支部工作条例第二十条）。"}, status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def election_edit(request, pk: int):
+    election = selectors.election_get(request.user, pk, CommitteePerm.MANAGE)
+    initial = {k: getattr(election, k) for k in services.ELECTION_FIELDS}
+    form = ElectionForm(request.POST or None, initial={**initial, "version": election.version})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        version = data.pop("version") or 0
+        try:
+            services.election_update(actor=request.user, election=election, version=version, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("committees:election_detail", pk=election.pk)
+    return render(request, "committees/form.html", {"page_title": f"编辑 · {election.title}", "form": form,
+                                                    "back": ("committees:election_detail", election.pk)},
+                  status=400 if form.errors else 200)
+
+
+@scoped_view
+def election_detail(request, pk: int):
+    election = selectors.election_get(request.user, pk)
+    view = selectors.election_overview(election)
+    user = request.user
+    can_manage = can(user, CommitteePerm.MANAGE, election.org.path)
+    can_approve = can_above(user, CommitteePerm.APPROVE, election.org.path)
+    transitions = [t for t in rules.next_stages(election.stage)
+                   if t.to != ElectionStage.VOTED or election.stage != ElectionStage.CANDIDATES_SET]
+    transitions = [t for t in transitions if (can_approve if t.perm == CommitteePerm.APPROVE else can_manage)]
+    running, seats_left = services.running_candidates(election)
+    elected = [c for c in view.candidates if c.elected]
+    context = {
+        "page_title": election.title, "election": election, "view": view, "org": election.org,
+        "can_manage": can_manage, "can_approve": can_approve, "transitions": transitions,
+        "running": running, "elected": elected,
+        "seats_left": seats_left,
+        "least_present": rules.least_present(view.eligible_now) if view.eligible_now else None,
+        "candidate_form": CandidateForm(members=[m for m in view.voters
+                                                 if m.pk not in {c.member_id for c in view.candidates}]),
+        "exclusion_form": ExclusionForm(members=view.voters),
+        "meeting_form": MeetingForm(initial={"version": election.version, "meeting_on": election.planned_on,
+                                             "present_count": election.present_count}),
+        "round_form": RoundForm(candidates=running, initial={"version": election.version}),
+        "posts_form": PostsAssignForm(elected=elected, initial={"version": election.version}),
+        "history": history_for(election),
+        "sources": {"quorum": rules.QUORUM.source, "margin": rules.DEFAULT_MARGIN.source,
+                    "majority": rules.MAJORITY.source, "ballots": rules.BALLOTS_SOURCE, "ties": rules.TIE_SOURCE,
+                    "exclusions": rules.EXCLUSION_SOURCE, "leaders": rules.LEADERS_APPROVAL.source},
+    }
+    return render(request, "committees/election_detail.html", context)
+
+
+def _back(election):
+    return redirect("committees:election_detail", pk=election.pk)
+
+
+@scoped_view
+@require_POST
+def election_transition(request, pk: int):
+    election = selectors.election_get(request.user, pk)
+    form = TransitionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "请求无效，请刷新后重试")
+        return _back(election)
+    data = form.cleaned_data
+    try:
+        services.election_transition(actor=request.user, election=election, version=data["version"], to=data["to"],
+                                     reason=data["reason"], decision_ref=data["decision_ref"],
+                                     filed_on=data["filed_on"])
+    except DomainError as exc:
+        if exc.code in ("forbidden", services.CommitteeErrors.NOT_ABOVE):
+            raise
+        _flash_error(request, exc)
+    else:
+        messages.success(request, f"已完成：{election.get_stage_display()}")
+    return _back(election)
+
+
+def _election_action(request, pk: int, perm=CommitteePerm.MANAGE):
+    return selectors.election_get(request.user, pk, perm)
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def nomination_create(request, pk: int):
+    election = _election_action(request, pk)
+    members = _full_members(election.org)
+    form = NominationRoundForm(request.POST or None, members=members)
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in ("name", "weight", "participants", "held_on")}
+        try:
+            services.nomination_round_add(actor=request.user, election=election, votes=form.votes(), **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已登记推荐结果")
+            return _back(election)
+    return render(request, "committees/form.html", {
+        "page_title": f"登记推荐 · {election.title}", "form": form, "back": ("committees:election_detail", election.pk),
+        "intro": "各轮推荐的权重合计应为100%；每名党员填写所得推荐票数（未获推荐可留空）。"},
+        status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_POST
+def candidate_create(request, pk: int):
+    election = _election_action(request, pk)
+    form = CandidateForm(request.POST, members=_full_members(election.org))
+    if form.is_valid():
+        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
+        try:
+            if member is None:
+                raise ValidationFailed({"member": ["请选择本组织党员"]})
+            services.candidate_add(actor=request.user, election=election, member=member,
+                                   pledge=form.cleaned_data["pledge"])
+        except DomainError as exc:
+            _flash_error(request, exc)
+    else:
+        messages.error(request, "候选人：请选择本组织党员")
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def candidate_delete(request, pk: int, candidate_pk: int):
+    election = _election_action(request, pk)
+    candidate = Candidate.objects.filter(election=election, pk=candidate_pk).select_related("member", "election").first()
+    if candidate is None:
+        raise Http404
+    try:
+        services.candidate_remove(actor=request.user, candidate=candidate)
+    except DomainError as exc:
+        _flash_error(request, exc)
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def exclusion_create(request, pk: int):
+    election = _election_action(request, pk)
+    form = ExclusionForm(request.POST, members=_full_members(election.org))
+    if form.is_valid():
+        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
+        try:
+            if member is None:
+                raise ValidationFailed({"member": ["请选择本组织党员"]})
+            services.exclusion_add(actor=request.user, election=election, member=member,
+                                   reason=form.cleaned_data["reason"], detail=form.cleaned_data["detail"])
+        except DomainError as exc:
+            _flash_error(request, exc)
+    else:
+        for field, errors in form.errors.items():
+            for error in errors:
+                messages.error(request, f"{FIELD_LABELS.get(field, field)}：{error}")
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def exclusion_approve(request, pk: int, exclusion_pk: int):
+    election = selectors.election_get(request.user, pk)
+    exclusion = VoterExclusion.objects.filter(election=election, pk=exclusion_pk).select_related("member").first()
+    if exclusion is None:
+        raise Http404
+    exclusion.election = election
+    try:
+        services.exclusion_approve(actor=request.user, exclusion=exclusion)
+    except DomainError as exc:
+        if exc.code in ("forbidden", services.CommitteeErrors.NOT_ABOVE):
+            raise
+        _flash_error(request, exc)
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def meeting_record(request, pk: int):
+    election = _election_action(request, pk)
+    form = MeetingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.election_meeting_record(actor=request.user, election=election, **form.cleaned_data)
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, "已登记选举大会，会议有效")
+    else:
+        messages.error(request, "请填写选举大会日期和实到人数")
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def round_record(request, pk: int):
+    election = _election_action(request, pk)
+    running, _seats = services.running_candidates(election)
+    form = RoundForm(request.POST, candidates=running)
+    if form.is_valid():
+        try:
+            row = services.election_round_record(
+                actor=request.user, election=election, version=form.cleaned_data["version"],
+                ballots_issued=form.cleaned_data["ballots_issued"],
+                ballots_returned=form.cleaned_data["ballots_returned"], votes=form.votes())
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            if row.void:
+                messages.warning(request, "收回选票多于发出选票，本轮选举无效，请重新投票")
+            elif row.tally.complete:
+                messages.success(request, "全部名额已选出，请确定分工")
+            else:
+                messages.warning(request, f"本轮尚有{row.tally.unfilled}个名额未选出（得票未过半数或票数相等），请另行投票")
+    else:
+        messages.error(request, "请填写发出、收回选票和每位候选人的赞成票")
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def posts_assign(request, pk: int):
+    election = _election_action(request, pk)
+    elected = list(election.candidates.filter(elected_in_round__isnull=False).select_related("member"))
+    form = PostsAssignForm(request.POST, elected=elected)
+    if form.is_valid():
+        try:
+            services.election_posts_assign(actor=request.user, election=election,
+                                           version=form.cleaned_data["version"], posts=form.posts())
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, "已保存分工")
+    else:
+        messages.error(request, "分工：请选择有效的职务")
+    return _back(election)
+
+
+@scoped_view
+@require_POST
+def election_publish(request, pk: int):
+    election = _election_action(request, pk)
+    try:
+        services.election_publish(actor=request.user, election=election,
+                                  version=int(request.POST.get("version") or 0))
+    except (DomainError, ValueError) as exc:
+        _flash_error(request, exc if isinstance(exc, DomainError) else DomainError())
+    else:
+        messages.success(request, "已公示选举结果")
+    return _back(election)
+
+
+def election_notice(request, pk: int):
+    """Public: the approved and published result, names and posts only."""
+    election, elected = selectors.public_notice_get(pk)
+    return render(request, "committees/election_notice.html", {
+        "page_title": f"{election.org.name}换届选举结果公告", "election": election, "elected": elected})

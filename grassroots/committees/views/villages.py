@@ -1,0 +1,198 @@
+"""Village (community) pages: first secretaries with work logs, reserve cadres with training."""
+
+from django.contrib import messages
+from django.shortcuts import redirect, render
+from django.utils import timezone
+from django.views.decorators.http import require_http_methods, require_POST
+
+from grassroots.access.models import User
+from grassroots.access.scoping import can
+from grassroots.committees import selectors, services
+from grassroots.committees.choices import CadreStatus
+from grassroots.committees.forms import (
+    CadreForm,
+    FirstSecretaryEndForm,
+    FirstSecretaryForm,
+    TrainingForm,
+    WorkLogForm,
+)
+from grassroots.committees.permissions import CommitteePerm
+from grassroots.committees.views.common import (
+    PAGE_SIZE,
+    _flash_error,
+    _page_number,
+    _query,
+    _top_org,
+)
+from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.selectors import history_for
+from grassroots.core.views import add_domain_error, scoped_view
+
+# ---------------------------------------------------------------- first secretaries
+
+@scoped_view
+def first_secretary_list(request):
+    org = _top_org(request)
+    current_only = request.GET.get("current") == "1"
+    page = selectors.first_secretary_list(request.user, org, current_only=current_only, page_size=PAGE_SIZE,
+                                          page=_page_number(request))
+    return render(request, "committees/first_secretary_list.html", {
+        "page_title": f"驻村第一书记 · {org.name}", "org": org, "page": page, "current_only": current_only,
+        "query": _query(request),
+        "can_add": org.sector in ("village", "community") and can(request.user, CommitteePerm.MANAGE, org.path)})
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def first_secretary_create(request, pk: int):
+    org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
+    form = FirstSecretaryForm(request.POST or None, initial={"started_on": timezone.localdate()})
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        username = data.pop("username")
+        user = User.objects.filter(username=username, is_active=True).first() if username else None
+        try:
+            if username and user is None:
+                raise ValidationFailed({"username": ["未找到该系统账户"]})
+            row = services.first_secretary_assign(actor=request.user, org=org, user=user, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已登记第一书记")
+            return redirect("committees:first_secretary_detail", pk=row.pk)
+    return render(request, "committees/form.html", {"page_title": f"派驻第一书记 · {org.name}", "form": form,
+                                                    "back": ("committees:committee_detail", org.pk)},
+                  status=400 if form.errors else 200)
+
+
+@scoped_view
+def first_secretary_detail(request, pk: int):
+    row = selectors.first_secretary_get(request.user, pk)
+    can_manage = can(request.user, CommitteePerm.MANAGE, row.org.path)
+    own = row.user_id is not None and row.user_id == request.user.pk
+    return render(request, "committees/first_secretary_detail.html", {
+        "page_title": f"第一书记 · {row.name}", "fs": row, "entries": list(row.log_entries.order_by("-occurred_on", "-id")[:200]),
+        "can_log": can_manage or own, "can_manage": can_manage and row.ended_on is None,
+        "log_form": WorkLogForm(initial={"occurred_on": timezone.localdate()}),
+        "end_form": FirstSecretaryEndForm(initial={"version": row.version, "ended_on": timezone.localdate()}),
+        "history": history_for(row),
+    })
+
+
+@scoped_view
+@require_POST
+def work_log_create(request, pk: int):
+    row = selectors.first_secretary_get(request.user, pk)
+    form = WorkLogForm(request.POST)
+    if form.is_valid():
+        try:
+            services.work_log_add(actor=request.user, first_secretary=row, **form.cleaned_data)
+        except DomainError as exc:
+            if exc.code == "forbidden":
+                raise
+            _flash_error(request, exc)
+        else:
+            messages.success(request, "已记录")
+    else:
+        messages.error(request, "请填写日期和工作内容")
+    return redirect("committees:first_secretary_detail", pk=row.pk)
+
+
+@scoped_view
+@require_POST
+def first_secretary_end(request, pk: int):
+    row = selectors.first_secretary_get(request.user, pk, CommitteePerm.MANAGE)
+    form = FirstSecretaryEndForm(request.POST)
+    if form.is_valid():
+        try:
+            services.first_secretary_end(actor=request.user, first_secretary=row, **form.cleaned_data)
+        except DomainError as exc:
+            _flash_error(request, exc)
+    else:
+        messages.error(request, "请填写离村日期")
+    return redirect("committees:first_secretary_detail", pk=row.pk)
+
+
+# ---------------------------------------------------------------- reserve cadres
+
+@scoped_view
+def cadre_list(request):
+    org = _top_org(request)
+    status = request.GET.get("status", "")
+    if status not in CadreStatus.values:
+        status = ""
+    page = selectors.cadre_list(request.user, org, status=status, page_size=PAGE_SIZE, page=_page_number(request))
+    return render(request, "committees/cadre_list.html", {
+        "page_title": f"村级后备干部 · {org.name}", "org": org, "page": page, "status": status,
+        "query": _query(request),
+        "statuses": CadreStatus.choices,
+        "can_add": org.sector in ("village", "community") and can(request.user, CommitteePerm.MANAGE, org.path)})
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def cadre_create(request, pk: int):
+    org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
+    form = CadreForm(request.POST or None, initial={"status": CadreStatus.CANDIDATE})
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in CadreForm.FIELDS}
+        try:
+            cadre = services.reserve_cadre_add(actor=request.user, org=org, **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已登记后备干部")
+            return redirect("committees:cadre_detail", pk=cadre.pk)
+    return render(request, "committees/form.html", {"page_title": f"登记后备干部 · {org.name}", "form": form,
+                                                    "back": ("committees:committee_detail", org.pk)},
+                  status=400 if form.errors else 200)
+
+
+@scoped_view
+def cadre_detail(request, pk: int):
+    cadre = selectors.cadre_get(request.user, pk)
+    return render(request, "committees/cadre_detail.html", {
+        "page_title": f"后备干部 · {cadre.name}", "cadre": cadre,
+        "trainings": list(cadre.trainings.order_by("-occurred_on", "-id")),
+        "can_manage": can(request.user, CommitteePerm.MANAGE, cadre.org.path),
+        "training_form": TrainingForm(initial={"occurred_on": timezone.localdate()}),
+        "history": history_for(cadre),
+    })
+
+
+@scoped_view
+@require_http_methods(["GET", "POST"])
+def cadre_edit(request, pk: int):
+    cadre = selectors.cadre_get(request.user, pk, CommitteePerm.MANAGE)
+    initial = {k: getattr(cadre, k) for k in CadreForm.FIELDS}
+    form = CadreForm(request.POST or None, initial={**initial, "version": cadre.version})
+    if request.method == "POST" and form.is_valid():
+        data = {k: form.cleaned_data[k] for k in CadreForm.FIELDS}
+        try:
+            services.reserve_cadre_update(actor=request.user, cadre=cadre, version=form.cleaned_data["version"] or 0,
+                                          **data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, "已保存")
+            return redirect("committees:cadre_detail", pk=cadre.pk)
+    return render(request, "committees/form.html", {"page_title": f"编辑 · {cadre.name}", "form": form,
+                                                    "back": ("committees:cadre_detail", cadre.pk)},
+                  status=400 if form.errors else 200)
+
+
+@scoped_view
+@require_POST
+def training_create(request, pk: int):
+    cadre = selectors.cadre_get(request.user, pk, CommitteePerm.MANAGE)
+    form = TrainingForm(request.POST)
+    if form.is_valid():
+        try:
+            services.cadre_training_add(actor=request.user, cadre=cadre, **form.cleaned_data)
+        except DomainError as exc:
+            _flash_error(request, exc)
+        else:
+            messages.success(request, "已记录培训")
+    else:
+        messages.error(request, "请填写培训日期、内容和学时")
+    return redirect("committees:cadre_detail", pk=cadre.pk)
