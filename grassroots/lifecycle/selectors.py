@@ -82,7 +82,7 @@ def expired_letters(actor, as_of: dt.date, prefix: str | None = None):
 # The roll on a date -----------------------------------------------------------------------------------------
 
 # A completed move inside the system: an accepted internal transfer or a direct one. Both moved the member on
-# decided_on (services._move), so on that day the member already belongs to the receiving branch.
+# decided_on (services.transfers._move), so on that day the member already belongs to the receiving branch.
 COMPLETED_MOVE = Q(kind__in=[TransferKind.INTERNAL, TransferKind.DIRECT],
                    status__in=[TransferStatus.ACCEPTED, TransferStatus.COMPLETED],
                    member__isnull=False, from_org__isnull=False, to_org__isnull=False)
