@@ -232,7 +232,7 @@ def test_a_killed_commit_leaves_nothing_and_can_be_requeued(tree, org_admin, mon
     def crash(*args, **kwargs):
         raise RuntimeError("worker killed")
 
-    monkeypatch.setattr(services, "insert_rows", crash)
+    monkeypatch.setattr(services.rows, "insert_rows", crash)  # looked up in services.rows (MemberImport._flush)
     job = services.import_commit_run(job.pk)
     assert job.state == JobState.FAILED and Member.objects.count() == 0
     monkeypatch.undo()

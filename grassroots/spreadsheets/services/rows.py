@@ -1,32 +1,20 @@
-"""Every write of the spreadsheets module: upload, background analysis (preview), commit, cancel, re-queue;
-background exports. Imports are keyed on the ID number's blind index (SECURITY.md E4): the same file twice
-changes nothing; a member the file places in another branch is moved (a transfer event), never doubled.
-
-Member rows are validated exactly as the member service does (members.services._clean, which calls
-members.rules.check_member and core.identity), and written set-based (core.bulk.bulk_insert, bulk_update) in
-one transaction per file: a killed worker leaves nothing, and the job (state `committing`) can be re-queued."""
+"""The row engines (members set-based, organizations through the orgs services) and the reading of a
+stored file in chunks, shared by the analysis and the commit."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime as dt
-import hashlib
 import json
-import logging
-import uuid
 from collections import Counter
 from dataclasses import dataclass, field
-from pathlib import Path
 
-from django.conf import settings
-from django.core.files.storage import FileSystemStorage
 from django.db import connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from grassroots.access.scoping import can, require
-from grassroots.core import audit, crypto
+from grassroots.access.scoping import can
+from grassroots.core import crypto
 from grassroots.core.bulk import bulk_insert
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.history import plain
@@ -41,20 +29,25 @@ from grassroots.members.rules import name_initials
 from grassroots.members.services import _check_org, _clean, id_number_index, phone_index, secret_columns
 from grassroots.orgs.models import PATH_STEP, Organization
 from grassroots.spreadsheets import parsing, rules
-from grassroots.spreadsheets.choices import CommitMode, ExportState, ImportKind, JobState, RowOutcome
-from grassroots.spreadsheets.models import ExportJob, ImportJob, ImportRow
-from grassroots.spreadsheets.permissions import SpreadsheetPerm
+from grassroots.spreadsheets.choices import ImportKind, RowOutcome
+from grassroots.spreadsheets.models import ImportJob, ImportRow
+from grassroots.spreadsheets.services.storage import stored_path
 
-log = logging.getLogger(__name__)
 CHUNK_ROWS = 2000
+
+
 MEMBER_EXISTING_FIELDS = (
     "id", "id_number_hash", "org_id", "org_path", "state", "version", "name", "gender", "ethnicity", "birth_date",
     "education", "occupation", "joined_on", "confirmed_on", "status", "is_mobile", "is_unreachable",
     "household_plaque", "household_hub", "notes", "phone_enc", "phone_hash", "phone_masked", "address_enc",
     "address_masked", "name_initials", "posts", "party_group_id",
 )
+
+
 UPDATE_FIELDS = (*rules.MEMBER_PLAIN_FIELDS, "name_initials", "phone_enc", "phone_hash", "phone_masked",
                  "address_enc", "address_masked", "updated_at", "version")
+
+
 FIELD_LABELS = {c.field: c.header for c in rules.MEMBER_COLUMNS} | {"phone": "联系电话", "address": "家庭住址"}
 
 
@@ -65,132 +58,10 @@ class ImportErrors:
     FILE_CHANGED = "spreadsheet_file_changed"
 
 
-# --- storage (outside the database, under var/) -------------------------------------------------------------
-
-
-def storage() -> FileSystemStorage:
-    root = getattr(settings, "SPREADSHEETS_ROOT", None) or Path(settings.VAR_DIR) / "spreadsheets"
-    return FileSystemStorage(location=str(root), file_permissions_mode=0o600, directory_permissions_mode=0o700)
-
-
-def stored_path(name: str) -> Path:
-    return Path(storage().path(name))
-
-
-def _delete_stored(*names: str) -> None:
-    store = storage()
-    for name in names:
-        if name:
-            store.delete(name)
-
-
-def _progress_name(job: ImportJob) -> str:
-    return f"imports/{job.pk}.progress"
-
-
-def write_progress(job: ImportJob, done: int) -> None:
-    """Progress of the commit phase, which runs inside one transaction: a small file beside the upload (a row
-    update would stay invisible until the commit, and SQLite allows one writer)."""
-    path = stored_path(_progress_name(job))
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(f"{done} {job.total_rows}")
-
-
-def read_progress(job: ImportJob) -> tuple[int, dt.datetime | None]:
-    path = stored_path(_progress_name(job))
-    try:
-        done = int(path.read_text().split()[0])
-        return done, dt.datetime.fromtimestamp(path.stat().st_mtime, tz=dt.UTC)
-    except (OSError, ValueError, IndexError):
-        return 0, None
-
-
-# --- upload -------------------------------------------------------------------------------------------------
-
-
-def import_upload(*, actor, org: Organization, kind: str, upload, sheet_name: str = "",
-                  include_hidden: bool = False) -> ImportJob:
-    """Store the file (chunked, hashed), check what it really is, create the job and queue its analysis.
-    A refused file is audited and deleted; the error names the reason in Chinese."""
-    require(actor, SpreadsheetPerm.IMPORT, org)
-    if kind not in ImportKind.values:
-        raise ValidationFailed({"kind": [_("请选择导入内容")]})
-    file_name = Path(getattr(upload, "name", "") or "upload").name[:200]
-    size = getattr(upload, "size", None)
-    if size is not None and size > rules.MAX_FILE_BYTES:
-        _refuse(actor, org, file_name, _("文件太大（%(s).1f MB），上限为 %(m)d MB；请拆分后分批导入")
-                % {"s": size / 1048576, "m": rules.MAX_FILE_BYTES // 1048576})
-    name = f"imports/{uuid.uuid4().hex}.upload"
-    path = stored_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    digest = hashlib.sha256()
-    written = 0
-    try:
-        with open(path, "wb") as out:
-            for block in upload.chunks() if hasattr(upload, "chunks") else iter(lambda: upload.read(1 << 20), b""):
-                written += len(block)
-                if written > rules.MAX_FILE_BYTES:
-                    raise parsing.FileRejected(_("文件太大，上限为 %(m)d MB；请拆分后分批导入")
-                                               % {"m": rules.MAX_FILE_BYTES // 1048576})
-                digest.update(block)
-                out.write(block)
-        fmt = parsing.sniff(path, file_name)
-        sheets = parsing.list_sheets(path, fmt)
-        chosen = [s for s in sheets if s.name == sheet_name]
-        if sheet_name and not chosen:
-            raise parsing.FileRejected(_("文件中没有名为“%(n)s”的工作表") % {"n": sheet_name})
-        if chosen and not chosen[0].visible and not include_hidden:
-            raise parsing.FileRejected(_("工作表“%(n)s”是隐藏的；如确需导入，请勾选“允许导入隐藏工作表”") % {"n": sheet_name})
-    except parsing.FileRejected as exc:
-        path.unlink(missing_ok=True)
-        _refuse(actor, org, file_name, str(exc.message))
-    except BaseException:
-        path.unlink(missing_ok=True)
-        raise
-    sha = digest.hexdigest()
-    with transaction.atomic():
-        job = ImportJob.objects.create(
-            kind=kind, org=org, org_path=org.path, file_name=file_name, file_sha256=sha, file_size=written,
-            file_format=fmt, stored_name=name, sheet_name=sheet_name, include_hidden=include_hidden,
-            created_by=actor, heartbeat_at=timezone.now(),
-        )
-        audit.record(actor=actor, verb="spreadsheets.import.upload", target=job, org_path=org.path,
-                     changes={"file_name": file_name, "sha256": sha, "size": written, "kind": kind})
-        transaction.on_commit(lambda: _enqueue_analyze(job.pk))
-    return job
-
-
-def _refuse(actor, org, file_name: str, message: str):
-    with transaction.atomic():
-        audit.record(actor=actor, verb="spreadsheets.import.upload", org_path=org.path, outcome=AuditOutcome.FAILURE,
-                     changes={"file_name": file_name}, reason=message)
-    raise parsing.FileRejected(message, field="file")
-
-
-def _enqueue_analyze(job_id: int) -> None:
-    from grassroots.spreadsheets.tasks import import_analyze_task
-
-    import_analyze_task.enqueue(job_id)
-
-
-def _enqueue_commit(job_id: int) -> None:
-    from grassroots.spreadsheets.tasks import import_commit_task
-
-    import_commit_task.enqueue(job_id)
-
-
-def same_file_imports(job: ImportJob):
-    """Earlier committed imports of the same file (same SHA-256) into the same organization."""
-    return ImportJob.objects.filter(file_sha256=job.file_sha256, org=job.org, state=JobState.COMMITTED).exclude(pk=job.pk)
-
-
 def _same_text(field: str, stored, typed) -> bool:
     if not (isinstance(stored, str) and isinstance(typed, str)):
         return False
     return (rules.clean_name if field == "name" else rules.clean_text)(stored) == typed
-
-
-# --- the row engines ----------------------------------------------------------------------------------------
 
 
 @dataclass
@@ -643,360 +514,3 @@ def _row_records(job: ImportJob, results: list[RowResult]) -> list[ImportRow]:
     return [ImportRow(job=job, row_number=r.row_number, outcome=r.outcome, label=r.label[:120], errors=r.errors,
                       changes=r.changes, target_id=r.target_id)
             for r in results if r.outcome in (RowOutcome.REJECTED, RowOutcome.CHANGED)]
-
-
-# --- analysis (the preview) ---------------------------------------------------------------------------------
-
-
-IMPORT_SQLITE_CACHE_KIB = -16000  # PRAGMA cache_size in KiB (negative): 16 MB instead of the settings' 64 MB
-
-
-@contextlib.contextmanager
-def _bounded_sqlite_cache():
-    """On SQLite the page cache lives in this process: at the settings' 64 MB it was most of an import's memory
-    (100 k rows: 123 MB = 15× the file; with 16 MB, 68 MB = 8.3×, at the same speed). An import runs with the
-    smaller cache and gives the connection its own back."""
-    if connection.vendor != "sqlite":
-        yield
-        return
-    with connection.cursor() as cursor:
-        cursor.execute("PRAGMA cache_size")
-        previous = int(cursor.fetchone()[0])
-        cursor.execute(f"PRAGMA cache_size={int(IMPORT_SQLITE_CACHE_KIB)}")
-    try:
-        yield
-    finally:
-        with connection.cursor() as cursor:
-            cursor.execute(f"PRAGMA cache_size={previous}")
-
-
-@_bounded_sqlite_cache()
-def import_analyze(job_id: int) -> ImportJob | None:
-    """The background parse and check. Idempotent: a re-run starts the preview over."""
-    job = ImportJob.objects.select_related("org", "created_by").filter(pk=job_id).first()
-    if job is None or job.state not in (JobState.QUEUED, JobState.ANALYZING):
-        return job
-    ImportRow.objects.filter(job=job).delete()
-    ImportJob.objects.filter(pk=job.pk).update(state=JobState.ANALYZING, rows_done=0, heartbeat_at=timezone.now(),
-                                               message="")
-    try:
-        table = _open(job)
-        ImportJob.objects.filter(pk=job.pk).update(
-            sheet_name=table.sheet_name, header_row=table.header_row_number, total_rows=table.total_rows,
-            columns={table.header_cells[i] if i < len(table.header_cells) else str(i): f
-                     for i, f in table.mapping.items()},
-        )
-        job.refresh_from_db()
-        engine = _engine(job, job.created_by, write=False)
-        if job.kind == ImportKind.ORGS:
-            results = _dry_run(engine, table)
-            ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
-            done = len(results)
-        else:
-            done = 0
-            for chunk in _chunks(table):
-                results = engine.process(chunk)
-                ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
-                done = chunk[-1][0] - table.header_row_number
-                ImportJob.objects.filter(pk=job.pk).update(rows_done=min(done, table.total_rows),
-                                                           heartbeat_at=timezone.now())
-            for late in engine.late_rejections:  # an earlier row contradicted by a later one
-                ImportRow.objects.update_or_create(
-                    job=job, row_number=late.row_number,
-                    defaults={"outcome": RowOutcome.REJECTED, "label": late.label[:120], "errors": late.errors,
-                              "changes": {}, "target_id": None})
-        counts = engine.counts
-        ImportJob.objects.filter(pk=job.pk).update(
-            state=JobState.PREVIEW, rows_done=table.total_rows, count_new=counts[RowOutcome.NEW],
-            count_changed=counts[RowOutcome.CHANGED], count_unchanged=counts[RowOutcome.UNCHANGED],
-            count_rejected=counts[RowOutcome.REJECTED], heartbeat_at=timezone.now(),
-        )
-        job.refresh_from_db()
-        if job.count_rejected:
-            _write_error_report(job)
-    except DomainError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, message=str(exc.message)[:500])
-    except Exception:
-        log.exception("import analysis of job %s failed", job_id)
-        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED,
-                                                   message=_("处理文件时出错，已记录；请检查文件后重新上传"))
-    job.refresh_from_db()
-    return job
-
-
-def _dry_run(engine, table) -> list[RowResult]:
-    results: list[RowResult] = []
-    try:
-        with transaction.atomic():
-            for chunk in _chunks(table):
-                results += engine.process(chunk)
-            raise _DryRun()
-    except _DryRun:
-        pass
-    return results
-
-
-def _write_error_report(job: ImportJob) -> None:
-    """The rejected rows as the user wrote them, plus a column with the reasons: fix and upload again."""
-    from grassroots.spreadsheets.exports import ExportColumn, write_xlsx
-
-    reasons = {}
-    for row_number, errors in ImportRow.objects.filter(job=job, outcome=RowOutcome.REJECTED).values_list(
-            "row_number", "errors").iterator():
-        reasons[row_number] = "；".join(f"{e['column']}：{e['message']}" for e in errors) or _("有错误")
-    table = _open(job)
-    width = max(table.mapping) + 1 if table.mapping else len(table.header_cells)
-    headers = [*table.header_cells[:width], *[""] * (width - len(table.header_cells[:width]))]
-    columns = (*tuple(ExportColumn(h or "", 14) for h in headers), ExportColumn(_("错误原因"), 50), ExportColumn(_("原行号"), 8))
-
-    def rows():
-        for row_number, cells in table.rows:
-            if row_number in reasons:
-                cells = list(cells[:width]) + [None] * (width - len(cells[:width]))
-                yield [*(_report_value(c) for c in cells), reasons[row_number], row_number]
-
-    name = f"imports/{job.pk}-errors.xlsx"
-    path = stored_path(name)
-    write_xlsx(path, rows(), columns=columns, sheet_name=_("错误行"), title=_("导入错误报告：%(f)s") % {"f": job.file_name},
-               watermark=_("共%(n)d行有错误；改正后可直接上传本文件重新导入") % {"n": len(reasons)})
-    ImportJob.objects.filter(pk=job.pk).update(report_name=name)
-
-
-def _report_value(value):
-    if isinstance(value, dt.timedelta | dt.time):
-        return str(value)
-    return value
-
-
-# --- commit -------------------------------------------------------------------------------------------------
-
-
-def import_commit(*, actor, job: ImportJob, mode: str) -> ImportJob:
-    """Queue the commit of a previewed job: all rows (refused when any row is rejected) or the valid rows."""
-    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
-    if mode not in CommitMode.values:
-        raise ValidationFailed({"mode": [_("请选择导入方式")]})
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.state != JobState.PREVIEW:
-            raise DomainError(_("该导入任务当前状态为“%(s)s”，不能提交") % {"s": locked.get_state_display()},
-                              code=ImportErrors.WRONG_STATE)
-        if mode == CommitMode.ALL and locked.count_rejected:
-            raise DomainError(_("有%(n)d行存在错误，不能全部导入；请改正后重新上传，或选择“只导入正确的行”")
-                              % {"n": locked.count_rejected}, code=ImportErrors.HAS_REJECTED, field="mode")
-        ImportJob.objects.filter(pk=job.pk).update(state=JobState.COMMITTING, commit_mode=mode, committed_by=actor,
-                                                   heartbeat_at=timezone.now(), rows_done=0, message="")
-        audit.record(actor=actor, verb="spreadsheets.import.commit_requested", target=locked, org_path=locked.org_path,
-                     changes={"mode": mode})
-        transaction.on_commit(lambda: _enqueue_commit(job.pk))
-    job.refresh_from_db()
-    return job
-
-
-@_bounded_sqlite_cache()
-def import_commit_run(job_id: int) -> ImportJob | None:
-    """The background commit: one transaction for the whole file, the job's new state inside it. A worker
-    killed midway leaves no rows and the job `committing`, which may be re-queued."""
-    job = ImportJob.objects.select_related("org", "committed_by", "created_by").filter(pk=job_id).first()
-    if job is None or job.state != JobState.COMMITTING:
-        return job
-    actor = job.committed_by or job.created_by
-    skip = frozenset()
-    if job.commit_mode == CommitMode.VALID_ONLY:
-        skip = frozenset(ImportRow.objects.filter(job=job, outcome=RowOutcome.REJECTED).values_list("row_number", flat=True))
-    try:
-        table = _open(job)
-        with transaction.atomic():
-            engine = _engine(job, actor, write=True, skip_rows=skip)
-            done = 0
-            for chunk in _chunks(table):
-                results = engine.process(chunk)
-                fresh = [r for r in results if r.outcome == RowOutcome.REJECTED and r.row_number not in skip]
-                if fresh and job.commit_mode == CommitMode.ALL:
-                    raise _Abort(fresh)
-                done = chunk[-1][0] - table.header_row_number
-                write_progress(job, min(done, table.total_rows))
-            if engine.late_rejections and job.commit_mode == CommitMode.ALL:
-                raise _Abort(engine.late_rejections)
-            counts = engine.counts
-            written = dict(engine.written)
-            summary = {
-                "file_name": job.file_name, "sha256": job.file_sha256, "mode": job.commit_mode, "kind": job.kind,
-                "new": counts[RowOutcome.NEW], "changed": counts[RowOutcome.CHANGED],
-                "unchanged": counts[RowOutcome.UNCHANGED], "rejected": counts[RowOutcome.REJECTED], "written": written,
-            }
-            ImportJob.objects.filter(pk=job.pk).update(
-                state=JobState.COMMITTED, committed_at=timezone.now(), written=written, rows_done=table.total_rows,
-                count_new=counts[RowOutcome.NEW], count_changed=counts[RowOutcome.CHANGED],
-                count_unchanged=counts[RowOutcome.UNCHANGED], count_rejected=counts[RowOutcome.REJECTED],
-            )
-            audit.record(actor=actor, verb="spreadsheets.import.commit", target=job, org_path=job.org_path,
-                         changes=summary)
-            if written.get("created") or written.get("updated") or written.get("moved"):
-                tenant = job.org_path[:PATH_STEP]
-                transaction.on_commit(lambda: _mark_stale(tenant))
-            transaction.on_commit(lambda: _delete_stored(job.stored_name, _progress_name(job)))
-    except _Abort as abort:
-        rows = abort.args[0]
-        ImportJob.objects.filter(pk=job.pk).update(
-            state=JobState.PREVIEW,
-            message=_("提交时发现%(n)d行不能导入（第%(r)s行等，数据可能已被他人修改），未写入任何数据；请重新上传校验")
-            % {"n": len(rows), "r": "、".join(str(r.row_number) for r in rows[:5])})
-    except DomainError as exc:
-        ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED, message=str(exc.message)[:500])
-    except Exception:
-        log.exception("import commit of job %s failed", job_id)
-        ImportJob.objects.filter(pk=job.pk).update(
-            state=JobState.FAILED, message=_("写入时出错，已全部撤销，未写入任何数据；可重新排队"))
-    job.refresh_from_db()
-    return job
-
-
-def _mark_stale(tenant: str) -> None:
-    from grassroots.dashboards.tasks import mark_stale
-
-    mark_stale(tenant)
-
-
-# --- cancel, re-queue ---------------------------------------------------------------------------------------
-
-
-def import_cancel(*, actor, job: ImportJob) -> ImportJob:
-    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        if locked.state not in (JobState.PREVIEW, JobState.FAILED, JobState.QUEUED):
-            raise DomainError(_("该导入任务当前状态为“%(s)s”，不能取消") % {"s": locked.get_state_display()},
-                              code=ImportErrors.WRONG_STATE)
-        ImportJob.objects.filter(pk=job.pk).update(state=JobState.CANCELLED)
-        audit.record(actor=actor, verb="spreadsheets.import.cancel", target=locked, org_path=locked.org_path)
-        transaction.on_commit(lambda: _delete_stored(locked.stored_name))
-    job.refresh_from_db()
-    return job
-
-
-def job_is_stale(job: ImportJob, now: dt.datetime | None = None) -> bool:
-    now = now or timezone.now()
-    beat = job.heartbeat_at
-    if job.state == JobState.COMMITTING:
-        _done, mtime = read_progress(job)
-        beat = max(filter(None, (beat, mtime)), default=None)
-    return beat is None or now - beat > rules.STALE_AFTER
-
-
-def import_requeue(*, actor, job: ImportJob, now: dt.datetime | None = None) -> ImportJob:
-    """A job whose worker died (no progress for STALE_AFTER) or that failed for a server-side reason is queued
-    again; the commit transaction of a killed worker has left nothing behind."""
-    require(actor, SpreadsheetPerm.IMPORT, job.org_path)
-    with transaction.atomic():
-        locked = ImportJob.objects.select_for_update().get(pk=job.pk)
-        resumable = (locked.state in (JobState.QUEUED, JobState.ANALYZING, JobState.COMMITTING)
-                     and job_is_stale(locked, now)) or (locked.state == JobState.FAILED and locked.stored_name
-                                                        and stored_path(locked.stored_name).exists())
-        if not resumable:
-            raise DomainError(_("该任务仍在处理中或无法重新排队"), code=ImportErrors.NOT_STALE)
-        committing = locked.state == JobState.COMMITTING or (locked.state == JobState.FAILED and locked.commit_mode)
-        state = JobState.COMMITTING if committing else JobState.QUEUED
-        ImportJob.objects.filter(pk=job.pk).update(state=state, heartbeat_at=timezone.now(), message="")
-        audit.record(actor=actor, verb="spreadsheets.import.requeue", target=locked, org_path=locked.org_path,
-                     changes={"state": [locked.state, state]})
-        transaction.on_commit(lambda: (_enqueue_commit if committing else _enqueue_analyze)(job.pk))
-    job.refresh_from_db()
-    return job
-
-
-def import_report_download(*, actor, job: ImportJob) -> Path:
-    """The error report's path; the download is audited (it holds the rows as uploaded)."""
-    require(actor, SpreadsheetPerm.VIEW, job.org_path)
-    if not job.report_name or not stored_path(job.report_name).exists():
-        raise DomainError(_("该任务没有错误报告"), code="spreadsheet_no_report")
-    with transaction.atomic():
-        audit.record(actor=actor, verb="spreadsheets.import.report_download", target=job, org_path=job.org_path)
-    return stored_path(job.report_name)
-
-
-# --- exports ------------------------------------------------------------------------------------------------
-
-
-def _export_spec(job_or_params, actor):
-    """The register an export job names, rebuilt from its stored parameters (scoped to the actor again)."""
-    from grassroots.spreadsheets.selectors import export_spec
-
-    return export_spec(actor, job_or_params.kind, job_or_params.params, reveal=job_or_params.reveal)
-
-
-def export_request(*, actor, kind: str, params: dict, reveal: bool = False, reason: str = "", title: str = "",
-                   org_path: str = "") -> tuple[bytes | None, int, ExportJob | None]:
-    """Small exports are returned at once as bytes; above EXPORT_INLINE_MAX_ROWS an export job is queued and
-    the file is downloaded from its page when ready. Either way gated, watermarked and audited."""
-    from grassroots.spreadsheets.exports import check_gates, export_bytes
-    from grassroots.spreadsheets.selectors import export_size, export_spec
-
-    spec = export_spec(actor, kind, params, reveal=reveal)
-    check_gates(actor, spec, reveal=reveal, reason=reason)
-    if export_size(actor, kind, params, reveal=reveal) <= rules.EXPORT_INLINE_MAX_ROWS:
-        content, count = export_bytes(actor, spec, reveal=reveal, reason=reason, title=title, org_path=org_path,
-                                      filters=params)
-        return content, count, None
-    return None, 0, export_queue(actor=actor, kind=kind, params=params, reveal=reveal, reason=reason, title=title,
-                                 org_path=org_path)
-
-
-def export_queue(*, actor, kind: str, params: dict, reveal: bool = False, reason: str = "", title: str = "",
-                 org_path: str = "") -> ExportJob:
-    """An export as a background job (the API always uses this; pages do above the inline limit)."""
-    from grassroots.spreadsheets.exports import check_gates
-    from grassroots.spreadsheets.selectors import export_spec
-
-    check_gates(actor, export_spec(actor, kind, params, reveal=reveal), reveal=reveal, reason=reason)
-    with transaction.atomic():
-        job = ExportJob.objects.create(kind=kind, org_path=org_path, params=params, reveal=reveal, reason=reason[:200],
-                                       title=title[:200], created_by=actor)
-        audit.record(actor=actor, verb="spreadsheets.export.queued", target=job, org_path=org_path,
-                     changes={"kind": kind, "revealed": reveal, "filters": params}, reason=reason)
-        transaction.on_commit(lambda: _enqueue_export(job.pk))
-    return job
-
-
-def _enqueue_export(job_id: int) -> None:
-    from grassroots.spreadsheets.tasks import export_task
-
-    export_task.enqueue(job_id)
-
-
-def export_run(job_id: int) -> ExportJob | None:
-    from grassroots.spreadsheets.exports import export_register
-
-    job = ExportJob.objects.select_related("created_by").filter(pk=job_id).first()
-    if job is None or job.state not in (ExportState.QUEUED, ExportState.RUNNING):
-        return job
-    ExportJob.objects.filter(pk=job.pk).update(state=ExportState.RUNNING)
-    name = f"exports/{job.pk}-{uuid.uuid4().hex}.xlsx"
-    path = stored_path(name)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    try:
-        spec = _export_spec(job, job.created_by)
-        count = export_register(job.created_by, spec, path, reveal=job.reveal, reason=job.reason, title=job.title,
-                                org_path=job.org_path, filters=job.params)
-    except DomainError as exc:
-        path.unlink(missing_ok=True)
-        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, message=str(exc.message)[:500])
-    except Exception:
-        path.unlink(missing_ok=True)
-        log.exception("export job %s failed", job_id)
-        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.FAILED, message=_("生成文件时出错，已记录"))
-    else:
-        ExportJob.objects.filter(pk=job.pk).update(state=ExportState.READY, stored_name=name, row_count=count,
-                                                   finished_at=timezone.now())
-    job.refresh_from_db()
-    return job
-
-
-def export_download(*, actor, job: ExportJob) -> Path:
-    """Only the user who asked for the export downloads it; each download is audited."""
-    if job.created_by_id != actor.pk or job.state != ExportState.READY or not stored_path(job.stored_name).exists():
-        raise DomainError(_("文件不存在或尚未生成"), code="spreadsheet_export_not_ready")
-    with transaction.atomic():
-        audit.record(actor=actor, verb="spreadsheets.export.download", target=job, org_path=job.org_path,
-                     changes={"rows": job.row_count, "revealed": job.reveal})
-    return stored_path(job.stored_name)
