@@ -1,7 +1,6 @@
 """Committee pages: the committee of an organization and its posts, terms due and their changes, the module's
 home and the dashboard's changeover reminders."""
 
-from django.contrib import messages
 from django.http import Http404
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -22,9 +21,10 @@ from grassroots.committees.views.common import (
     _page_number,
     _query,
     _top_org,
+    form_page,
 )
-from grassroots.core.errors import DomainError, ValidationFailed
-from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.core.errors import ValidationFailed
+from grassroots.core.views import scoped_view
 from grassroots.members.models import Member
 
 # ---------------------------------------------------------------- committees and terms
@@ -79,21 +79,17 @@ def org_panel(request, pk: int):
 def post_create(request, pk: int):
     org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
     form = PostForm(request.POST or None, members=_full_members(org), initial={"started_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        member = Member.objects.filter(selectors.members_q(org), pk=form.cleaned_data["member"]).first()
-        try:
-            if member is None:
-                raise ValidationFailed({"member": ["请选择本组织党员"]})
-            services.committee_post_add(actor=request.user, org=org, member=member, post=form.cleaned_data["post"],
-                                        started_on=form.cleaned_data["started_on"])
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记任职")
-            return redirect("committees:committee_detail", pk=org.pk)
-    return render(request, "committees/form.html", {"page_title": f"登记任职 · {org.name}", "form": form,
-                                                    "back": ("committees:committee_detail", org.pk)},
-                  status=400 if form.errors else 200)
+
+    def action(data):
+        member = Member.objects.filter(selectors.members_q(org), pk=data["member"]).first()
+        if member is None:
+            raise ValidationFailed({"member": ["请选择本组织党员"]})
+        services.committee_post_add(actor=request.user, org=org, member=member, post=data["post"],
+                                    started_on=data["started_on"])
+        return redirect("committees:committee_detail", pk=org.pk)
+
+    return form_page(request, form, title=f"登记任职 · {org.name}", back=("committees:committee_detail", org.pk),
+                     done="已登记任职", action=action)
 
 
 @scoped_view
@@ -104,17 +100,13 @@ def post_end(request, pk: int):
     post = get_scoped_or_404(CommitteePost.objects.select_related("org", "member"), request.user,
                              CommitteePerm.MANAGE, pk=pk)
     form = PostEndForm(request.POST or None, initial={"version": post.version, "ended_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.committee_post_end(actor=request.user, post=post, **form.cleaned_data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记离任")
-            return redirect("committees:committee_detail", pk=post.org_id)
-    return render(request, "committees/form.html", {
-        "page_title": f"登记离任 · {post.member.name} {post.get_post_display()}", "form": form,
-        "back": ("committees:committee_detail", post.org_id)}, status=400 if form.errors else 200)
+
+    def action(data):
+        services.committee_post_end(actor=request.user, post=post, **data)
+        return redirect("committees:committee_detail", pk=post.org_id)
+
+    return form_page(request, form, title=f"登记离任 · {post.member.name} {post.get_post_display()}",
+                     back=("committees:committee_detail", post.org_id), done="已登记离任", action=action)
 
 
 @scoped_view
@@ -122,22 +114,16 @@ def post_end(request, pk: int):
 def term_change_create(request, pk: int):
     org = selectors.org_for(request.user, pk)
     form = TermChangeForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.term_change_approve(actor=request.user, org=org, **form.cleaned_data)
-        except DomainError as exc:
-            if exc.code == "forbidden" or exc.code == services.CommitteeErrors.NOT_ABOVE:
-                raise
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记批准的延期/提前换届")
-            return redirect("committees:committee_detail", pk=org.pk)
     info = selectors.term_info(org)
-    return render(request, "committees/form.html", {
-        "page_title": f"批准延期或提前换届 · {org.name}", "form": form, "back": ("committees:committee_detail", org.pk),
-        "intro": f"本届 {info.started_on or '—'} 选举，任期{info.years}年，法定届满 {info.statutory_ends_on or '—'}。"
-                 f"依据：{rules.TERM_CHANGE_MAX_YEARS.source}",
-    }, status=400 if form.errors else 200)
+
+    def action(data):  # approving at one's own level is a PermissionRefused (NOT_ABOVE): a 403, not a form error
+        services.term_change_approve(actor=request.user, org=org, **data)
+        return redirect("committees:committee_detail", pk=org.pk)
+
+    return form_page(request, form, title=f"批准延期或提前换届 · {org.name}", back=("committees:committee_detail", org.pk),
+                     done="已登记批准的延期/提前换届", action=action,
+                     intro=f"本届 {info.started_on or '—'} 选举，任期{info.years}年，法定届满 {info.statutory_ends_on or '—'}。"
+                           f"依据：{rules.TERM_CHANGE_MAX_YEARS.source}")
 
 
 @scoped_view

@@ -1,13 +1,15 @@
 """What the committee pages share: paging, error messages flashed with their field labels, the organization
-chosen by ?org=, an organization's full members."""
+chosen by ?org=, an organization's full members, and the one form page (form_page)."""
 
 from django.contrib import messages
 from django.http import Http404
+from django.shortcuts import render
 
 from grassroots.access.scoping import orgs_for
 from grassroots.committees import selectors
 from grassroots.committees.permissions import CommitteePerm
-from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.errors import DomainError, NotFoundOrForbidden, PermissionRefused, ValidationFailed
+from grassroots.core.views import add_domain_error
 from grassroots.members.choices import MemberState, MemberStatus
 from grassroots.members.models import Member
 from grassroots.orgs.models import Organization
@@ -21,6 +23,22 @@ FIELD_LABELS = {
     "weight": "权重", "participants": "参加推荐人数", "content": "工作内容", "occurred_on": "日期", "ended_on": "日期",
     "title": "培训内容", "hours": "学时",
 }
+
+
+def form_page(request, form, *, title: str, back: tuple, done: str, action, intro: str = ""):
+    """A committee form page (committees/form.html): on a valid POST `action(cleaned_data)` calls the service
+    and returns the redirect; then `done` is flashed. A service's error goes onto the form (a refusal is raised
+    again, to become 403/404), and the form is shown again with status 400."""
+    if request.method == "POST" and form.is_valid():
+        try:
+            response = action(form.cleaned_data)
+        except DomainError as exc:
+            add_domain_error(form, exc)
+        else:
+            messages.success(request, done)
+            return response
+    context = {"page_title": title, "form": form, "back": back, **({"intro": intro} if intro else {})}
+    return render(request, "committees/form.html", context, status=400 if form.errors else 200)
 
 
 def _page_number(request) -> int:
@@ -38,6 +56,10 @@ def _query(request) -> str:
 
 
 def _flash_error(request, exc: DomainError) -> None:
+    """A service's error as messages, with field labels; a refusal is raised again (403/404), as in
+    core.views.add_domain_error."""
+    if isinstance(exc, PermissionRefused | NotFoundOrForbidden):
+        raise exc
     if isinstance(exc, ValidationFailed):
         for field, errors in exc.errors.items():
             label = FIELD_LABELS.get(field, "")

@@ -28,10 +28,11 @@ from grassroots.committees.views.common import (
     _page_number,
     _query,
     _top_org,
+    form_page,
 )
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.selectors import history_for
-from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.core.views import scoped_view
 from grassroots.members.models import Member
 
 
@@ -52,18 +53,15 @@ def election_create(request, pk: int):
     form = ElectionForm(request.POST or None, initial={
         "title": f"{org.name}换届选举", "seats": min(max(least, 3 if full >= 7 else 1), usual), "margin_percent": 20,
         "majority_base": "expected"})
-    if request.method == "POST" and form.is_valid():
-        data = {k: v for k, v in form.cleaned_data.items() if k != "version"}
-        try:
-            election = services.election_create(actor=request.user, org=org, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已建立换届选举")
-            return redirect("committees:election_detail", pk=election.pk)
-    return render(request, "committees/form.html", {
-        "page_title": f"换届选举 · {org.name}", "form": form, "back": ("committees:committee_detail", org.pk),
-        "intro": f"本支部正式党员{full}名：应选 {least}–{_most} 名（支部工作条例第二十条）。"}, status=400 if form.errors else 200)
+
+    def action(data):
+        election = services.election_create(actor=request.user, org=org,
+                                            **{k: v for k, v in data.items() if k != "version"})
+        return redirect("committees:election_detail", pk=election.pk)
+
+    return form_page(request, form, title=f"换届选举 · {org.name}", back=("committees:committee_detail", org.pk),
+                     done="已建立换届选举", action=action,
+                     intro=f"本支部正式党员{full}名：应选 {least}–{_most} 名（支部工作条例第二十条）。")
 
 
 @scoped_view
@@ -72,19 +70,15 @@ def election_edit(request, pk: int):
     election = selectors.election_get(request.user, pk, CommitteePerm.MANAGE)
     initial = {k: getattr(election, k) for k in services.ELECTION_FIELDS}
     form = ElectionForm(request.POST or None, initial={**initial, "version": election.version})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def action(data):
+        data = dict(data)
         version = data.pop("version") or 0
-        try:
-            services.election_update(actor=request.user, election=election, version=version, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("committees:election_detail", pk=election.pk)
-    return render(request, "committees/form.html", {"page_title": f"编辑 · {election.title}", "form": form,
-                                                    "back": ("committees:election_detail", election.pk)},
-                  status=400 if form.errors else 200)
+        services.election_update(actor=request.user, election=election, version=version, **data)
+        return redirect("committees:election_detail", pk=election.pk)
+
+    return form_page(request, form, title=f"编辑 · {election.title}", back=("committees:election_detail", election.pk),
+                     done="已保存", action=action)
 
 
 @scoped_view
@@ -138,8 +132,6 @@ def election_transition(request, pk: int):
                                      reason=data["reason"], decision_ref=data["decision_ref"],
                                      filed_on=data["filed_on"])
     except DomainError as exc:
-        if exc.code in ("forbidden", services.CommitteeErrors.NOT_ABOVE):
-            raise
         _flash_error(request, exc)
     else:
         messages.success(request, f"已完成：{election.get_stage_display()}")
@@ -156,19 +148,15 @@ def nomination_create(request, pk: int):
     election = _election_action(request, pk)
     members = _full_members(election.org)
     form = NominationRoundForm(request.POST or None, members=members)
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in ("name", "weight", "participants", "held_on")}
-        try:
-            services.nomination_round_add(actor=request.user, election=election, votes=form.votes(), **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记推荐结果")
-            return _back(election)
-    return render(request, "committees/form.html", {
-        "page_title": f"登记推荐 · {election.title}", "form": form, "back": ("committees:election_detail", election.pk),
-        "intro": "各轮推荐的权重合计应为100%；每名党员填写所得推荐票数（未获推荐可留空）。"},
-        status=400 if form.errors else 200)
+
+    def action(data):
+        services.nomination_round_add(actor=request.user, election=election, votes=form.votes(),
+                                      **{k: data[k] for k in ("name", "weight", "participants", "held_on")})
+        return _back(election)
+
+    return form_page(request, form, title=f"登记推荐 · {election.title}",
+                     back=("committees:election_detail", election.pk), done="已登记推荐结果", action=action,
+                     intro="各轮推荐的权重合计应为100%；每名党员填写所得推荐票数（未获推荐可留空）。")
 
 
 @scoped_view
@@ -236,8 +224,6 @@ def exclusion_approve(request, pk: int, exclusion_pk: int):
     try:
         services.exclusion_approve(actor=request.user, exclusion=exclusion)
     except DomainError as exc:
-        if exc.code in ("forbidden", services.CommitteeErrors.NOT_ABOVE):
-            raise
         _flash_error(request, exc)
     return _back(election)
 

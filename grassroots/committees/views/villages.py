@@ -23,10 +23,11 @@ from grassroots.committees.views.common import (
     _page_number,
     _query,
     _top_org,
+    form_page,
 )
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.selectors import history_for
-from grassroots.core.views import add_domain_error, scoped_view
+from grassroots.core.views import scoped_view
 
 # ---------------------------------------------------------------- first secretaries
 
@@ -47,22 +48,18 @@ def first_secretary_list(request):
 def first_secretary_create(request, pk: int):
     org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
     form = FirstSecretaryForm(request.POST or None, initial={"started_on": timezone.localdate()})
-    if request.method == "POST" and form.is_valid():
-        data = dict(form.cleaned_data)
+
+    def action(data):
+        data = dict(data)
         username = data.pop("username")
         user = User.objects.filter(username=username, is_active=True).first() if username else None
-        try:
-            if username and user is None:
-                raise ValidationFailed({"username": ["未找到该系统账户"]})
-            row = services.first_secretary_assign(actor=request.user, org=org, user=user, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记第一书记")
-            return redirect("committees:first_secretary_detail", pk=row.pk)
-    return render(request, "committees/form.html", {"page_title": f"派驻第一书记 · {org.name}", "form": form,
-                                                    "back": ("committees:committee_detail", org.pk)},
-                  status=400 if form.errors else 200)
+        if username and user is None:
+            raise ValidationFailed({"username": ["未找到该系统账户"]})
+        row = services.first_secretary_assign(actor=request.user, org=org, user=user, **data)
+        return redirect("committees:first_secretary_detail", pk=row.pk)
+
+    return form_page(request, form, title=f"派驻第一书记 · {org.name}", back=("committees:committee_detail", org.pk),
+                     done="已登记第一书记", action=action)
 
 
 @scoped_view
@@ -88,8 +85,6 @@ def work_log_create(request, pk: int):
         try:
             services.work_log_add(actor=request.user, first_secretary=row, **form.cleaned_data)
         except DomainError as exc:
-            if exc.code == "forbidden":
-                raise
             _flash_error(request, exc)
         else:
             messages.success(request, "已记录")
@@ -134,18 +129,13 @@ def cadre_list(request):
 def cadre_create(request, pk: int):
     org = selectors.org_for(request.user, pk, CommitteePerm.MANAGE)
     form = CadreForm(request.POST or None, initial={"status": CadreStatus.CANDIDATE})
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in CadreForm.FIELDS}
-        try:
-            cadre = services.reserve_cadre_add(actor=request.user, org=org, **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已登记后备干部")
-            return redirect("committees:cadre_detail", pk=cadre.pk)
-    return render(request, "committees/form.html", {"page_title": f"登记后备干部 · {org.name}", "form": form,
-                                                    "back": ("committees:committee_detail", org.pk)},
-                  status=400 if form.errors else 200)
+
+    def action(data):
+        cadre = services.reserve_cadre_add(actor=request.user, org=org, **{k: data[k] for k in CadreForm.FIELDS})
+        return redirect("committees:cadre_detail", pk=cadre.pk)
+
+    return form_page(request, form, title=f"登记后备干部 · {org.name}", back=("committees:committee_detail", org.pk),
+                     done="已登记后备干部", action=action)
 
 
 @scoped_view
@@ -166,19 +156,14 @@ def cadre_edit(request, pk: int):
     cadre = selectors.cadre_get(request.user, pk, CommitteePerm.MANAGE)
     initial = {k: getattr(cadre, k) for k in CadreForm.FIELDS}
     form = CadreForm(request.POST or None, initial={**initial, "version": cadre.version})
-    if request.method == "POST" and form.is_valid():
-        data = {k: form.cleaned_data[k] for k in CadreForm.FIELDS}
-        try:
-            services.reserve_cadre_update(actor=request.user, cadre=cadre, version=form.cleaned_data["version"] or 0,
-                                          **data)
-        except DomainError as exc:
-            add_domain_error(form, exc)
-        else:
-            messages.success(request, "已保存")
-            return redirect("committees:cadre_detail", pk=cadre.pk)
-    return render(request, "committees/form.html", {"page_title": f"编辑 · {cadre.name}", "form": form,
-                                                    "back": ("committees:cadre_detail", cadre.pk)},
-                  status=400 if form.errors else 200)
+
+    def action(data):
+        services.reserve_cadre_update(actor=request.user, cadre=cadre, version=data["version"] or 0,
+                                      **{k: data[k] for k in CadreForm.FIELDS})
+        return redirect("committees:cadre_detail", pk=cadre.pk)
+
+    return form_page(request, form, title=f"编辑 · {cadre.name}", back=("committees:cadre_detail", cadre.pk),
+                     done="已保存", action=action)
 
 
 @scoped_view
