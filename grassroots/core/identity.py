@@ -5,6 +5,7 @@ Source: GB 11643-1999 《公民身份号码》: 6-digit address code, 8-digit bi
 """
 
 import datetime as dt
+import operator
 import re
 from dataclasses import dataclass
 
@@ -36,16 +37,22 @@ def normalize_id_number(raw: str) -> str:
     return re.sub(r"\s+", "", (raw or "").translate(_FULLWIDTH)).upper()
 
 
+_DIGIT_OFFSET = ord("0") * sum(ID_WEIGHTS)
+
+
 def id_check_char(first17: str) -> str:
-    total = sum(int(d) * w for d, w in zip(first17, ID_WEIGHTS, strict=True))
-    return ID_CHECK_CHARS[total % 11]
+    """ISO 7064 MOD 11-2 over 17 ASCII digits (computed on their bytes: an import checks 100,000 numbers)."""
+    digits = first17.encode("ascii")  # UnicodeEncodeError (a ValueError) for anything else
+    if len(digits) != len(ID_WEIGHTS) or not digits.isdigit():
+        raise ValueError("17 digits expected")
+    return ID_CHECK_CHARS[(sum(map(operator.mul, digits, ID_WEIGHTS)) - _DIGIT_OFFSET) % 11]
 
 
 def parse_id_number(raw: str, *, today: dt.date | None = None) -> IdInfo:
     number = normalize_id_number(raw)
     if len(number) != 18:
         raise IdentityError(_("身份证号应为18位（当前%(n)d位）") % {"n": len(number)})
-    if not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
+    if not number.isascii() or not number[:17].isdigit() or not (number[17].isdigit() or number[17] == "X"):
         raise IdentityError(_("身份证号前17位应为数字，最后一位为数字或X"))
     if number[:2] not in PROVINCE_CODES:
         raise IdentityError(_("身份证号的地址码（前两位%(code)s）不是有效的省级行政区划代码") % {"code": number[:2]})

@@ -24,6 +24,8 @@ class ImportJob(BaseModel):
     file_size = models.PositiveBigIntegerField(_("文件大小"), default=0)
     file_format = models.CharField(_("文件格式"), max_length=8)
     stored_name = models.CharField(max_length=255, blank=True, editable=False)
+    # The analysis' prepared rows, replayed by the commit (services.staging); the file's SHA-256.
+    staged_sha256 = models.CharField(max_length=64, blank=True, editable=False)
     sheet_name = models.CharField(_("工作表"), max_length=100, blank=True)
     include_hidden = models.BooleanField(_("允许隐藏工作表"), default=False)
     header_row = models.PositiveIntegerField(_("表头所在行"), null=True, blank=True)

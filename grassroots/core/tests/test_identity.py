@@ -2,7 +2,7 @@ import datetime as dt
 
 import pytest
 
-from grassroots.core.identity import IdentityError, make_id_number, parse_id_number, validate_phone
+from grassroots.core.identity import IdentityError, id_check_char, make_id_number, parse_id_number, validate_phone
 from grassroots.core.masking import mask_id_number, mask_phone
 
 VALID = "11010519491231002X"  # the GB 11643 example
@@ -27,11 +27,26 @@ def test_lowercase_spaces_and_fullwidth_are_accepted(raw):
         ("99010519491231002X", "地址码"),
         ("110105194913310028", "出生日期"),
         ("1101051949123100AX", "数字"),
+        ("11010519491231٠٠2X", "数字"),  # Arabic-Indic digits are digits to str.isdigit, not to GB 11643
     ],
 )
 def test_invalid_numbers_are_refused_with_a_reason(raw, fragment):
     with pytest.raises(IdentityError, match=fragment):
         parse_id_number(raw)
+
+
+def test_check_characters_over_every_remainder():
+    # Each first-17 below has a different weighted sum mod 11, so every check character is reached once.
+    seen = {}
+    for n in range(200):
+        first17 = f"1101051949123{n:04d}"
+        expected = "10X98765432"[sum(int(d) * w for d, w in zip(first17, (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2), strict=True)) % 11]
+        assert id_check_char(first17) == expected
+        seen[expected] = first17
+    assert len(seen) == 11
+    for bad in ("1101051949123100", "110105194912310022", "1101051949123100Ｘ"):
+        with pytest.raises(ValueError):
+            id_check_char(bad)
 
 
 def test_check_digit_error_names_the_expected_character():

@@ -18,6 +18,7 @@ from grassroots.spreadsheets.choices import ImportKind, JobState, RowOutcome
 from grassroots.spreadsheets.models import ImportJob, ImportRow
 from grassroots.spreadsheets.permissions import SpreadsheetPerm
 from grassroots.spreadsheets.services.rows import RowResult, _chunks, _DryRun, _engine, _open, _row_records
+from grassroots.spreadsheets.services.staging import STAGING_FORMAT, StagingHeader, StagingWriter
 from grassroots.spreadsheets.services.storage import stored_path
 
 log = logging.getLogger(__package__)  # the logger of the former single module
@@ -53,7 +54,8 @@ def import_analyze(job_id: int) -> ImportJob | None:
         return job
     ImportRow.objects.filter(job=job).delete()
     ImportJob.objects.filter(pk=job.pk).update(state=JobState.ANALYZING, rows_done=0, heartbeat_at=timezone.now(),
-                                               message="")
+                                               message="", staged_sha256="")
+    staging = None
     try:
         table = _open(job)
         ImportJob.objects.filter(pk=job.pk).update(
@@ -68,6 +70,8 @@ def import_analyze(job_id: int) -> ImportJob | None:
             ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
             done = len(results)
         else:
+            staging = engine.staging = StagingWriter(job, StagingHeader(STAGING_FORMAT, job.file_sha256, engine.today,
+                                                                        engine.orgs.fingerprint))
             done = 0
             for chunk in _chunks(table):
                 results = engine.process(chunk)
@@ -81,8 +85,9 @@ def import_analyze(job_id: int) -> ImportJob | None:
                     defaults={"outcome": RowOutcome.REJECTED, "label": late.label[:120], "errors": late.errors,
                               "changes": {}, "target_id": None})
         counts = engine.counts
+        staged_sha256, staging = (staging.close() if staging else ""), None
         ImportJob.objects.filter(pk=job.pk).update(
-            state=JobState.PREVIEW, rows_done=table.total_rows, count_new=counts[RowOutcome.NEW],
+            state=JobState.PREVIEW, staged_sha256=staged_sha256, rows_done=table.total_rows, count_new=counts[RowOutcome.NEW],
             count_changed=counts[RowOutcome.CHANGED], count_unchanged=counts[RowOutcome.UNCHANGED],
             count_rejected=counts[RowOutcome.REJECTED], heartbeat_at=timezone.now(),
         )
@@ -95,6 +100,9 @@ def import_analyze(job_id: int) -> ImportJob | None:
         log.exception("import analysis of job %s failed", job_id)
         ImportJob.objects.filter(pk=job.pk).update(state=JobState.FAILED,
                                                    message=_("处理文件时出错，已记录；请检查文件后重新上传"))
+    finally:
+        if staging is not None:  # the analysis did not finish: nothing of it is replayed
+            staging.discard()
     job.refresh_from_db()
     return job
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+from collections import Counter
 
 from django.db import transaction
 from django.utils import timezone
@@ -14,11 +15,12 @@ from grassroots.core import audit
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.orgs.models import PATH_STEP
 from grassroots.spreadsheets import rules
-from grassroots.spreadsheets.choices import CommitMode, JobState, RowOutcome
+from grassroots.spreadsheets.choices import CommitMode, ImportKind, JobState, RowOutcome
 from grassroots.spreadsheets.models import ImportJob, ImportRow
 from grassroots.spreadsheets.permissions import SpreadsheetPerm
 from grassroots.spreadsheets.services.analysis import _bounded_sqlite_cache
 from grassroots.spreadsheets.services.rows import ImportErrors, _Abort, _chunks, _engine, _open
+from grassroots.spreadsheets.services.staging import StagingUnusable, open_staging, staged_name
 from grassroots.spreadsheets.services.storage import (
     _delete_stored,
     _progress_name,
@@ -65,19 +67,8 @@ def import_commit_run(job_id: int) -> ImportJob | None:
     if job.commit_mode == CommitMode.VALID_ONLY:
         skip = frozenset(ImportRow.objects.filter(job=job, outcome=RowOutcome.REJECTED).values_list("row_number", flat=True))
     try:
-        table = _open(job)
         with transaction.atomic():
-            engine = _engine(job, actor, write=True, skip_rows=skip)
-            done = 0
-            for chunk in _chunks(table):
-                results = engine.process(chunk)
-                fresh = [r for r in results if r.outcome == RowOutcome.REJECTED and r.row_number not in skip]
-                if fresh and job.commit_mode == CommitMode.ALL:
-                    raise _Abort(fresh)
-                done = chunk[-1][0] - table.header_row_number
-                write_progress(job, min(done, table.total_rows))
-            if engine.late_rejections and job.commit_mode == CommitMode.ALL:
-                raise _Abort(engine.late_rejections)
+            engine = _replayed(job, actor, skip) or _processed(job, actor, skip)
             counts = engine.counts
             written = dict(engine.written)
             summary = {
@@ -86,7 +77,7 @@ def import_commit_run(job_id: int) -> ImportJob | None:
                 "unchanged": counts[RowOutcome.UNCHANGED], "rejected": counts[RowOutcome.REJECTED], "written": written,
             }
             ImportJob.objects.filter(pk=job.pk).update(
-                state=JobState.COMMITTED, committed_at=timezone.now(), written=written, rows_done=table.total_rows,
+                state=JobState.COMMITTED, committed_at=timezone.now(), written=written, rows_done=job.total_rows,
                 count_new=counts[RowOutcome.NEW], count_changed=counts[RowOutcome.CHANGED],
                 count_unchanged=counts[RowOutcome.UNCHANGED], count_rejected=counts[RowOutcome.REJECTED],
             )
@@ -95,7 +86,7 @@ def import_commit_run(job_id: int) -> ImportJob | None:
             if written.get("created") or written.get("updated") or written.get("moved"):
                 tenant = job.org_path[:PATH_STEP]
                 transaction.on_commit(lambda: _mark_stale(tenant))
-            transaction.on_commit(lambda: _delete_stored(job.stored_name, _progress_name(job)))
+            transaction.on_commit(lambda: _delete_stored(job.stored_name, _progress_name(job), staged_name(job)))
     except _Abort as abort:
         rows = abort.args[0]
         ImportJob.objects.filter(pk=job.pk).update(
@@ -110,6 +101,46 @@ def import_commit_run(job_id: int) -> ImportJob | None:
             state=JobState.FAILED, message=_("写入时出错，已全部撤销，未写入任何数据；可重新排队"))
     job.refresh_from_db()
     return job
+
+
+def _replayed(job: ImportJob, actor, skip: frozenset):
+    """The commit from the analysis' staged rows (services.staging), in a savepoint: the engine, or None when the
+    staging is missing or anything it relied on has changed (then nothing of it is left)."""
+    if job.kind != ImportKind.MEMBERS:
+        return None
+    engine = _engine(job, actor, write=True, skip_rows=skip)
+    try:
+        chunks = open_staging(job, today=engine.today, orgs=engine.orgs.fingerprint)
+    except StagingUnusable as exc:
+        log.info("import %s: full commit (%s)", job.pk, exc)
+        return None
+    try:
+        with transaction.atomic():
+            for entries in chunks:
+                engine.replay(entries)
+                write_progress(job, min(entries[-1][0] - job.header_row, job.total_rows))
+    except StagingUnusable as exc:
+        log.info("import %s: full commit (%s)", job.pk, exc)
+        chunks.close()
+        return None
+    engine.counts = Counter({RowOutcome.NEW: job.count_new, RowOutcome.CHANGED: job.count_changed,
+                             RowOutcome.UNCHANGED: job.count_unchanged, RowOutcome.REJECTED: job.count_rejected})
+    return engine
+
+
+def _processed(job: ImportJob, actor, skip: frozenset):
+    """The commit reading and checking the file again, row by row, as the analysis did."""
+    table = _open(job)
+    engine = _engine(job, actor, write=True, skip_rows=skip)
+    for chunk in _chunks(table):
+        results = engine.process(chunk)
+        fresh = [r for r in results if r.outcome == RowOutcome.REJECTED and r.row_number not in skip]
+        if fresh and job.commit_mode == CommitMode.ALL:
+            raise _Abort(fresh)
+        write_progress(job, min(chunk[-1][0] - table.header_row_number, table.total_rows))
+    if engine.late_rejections and job.commit_mode == CommitMode.ALL:
+        raise _Abort(engine.late_rejections)
+    return engine
 
 
 def _mark_stale(tenant: str) -> None:
@@ -127,7 +158,7 @@ def import_cancel(*, actor, job: ImportJob) -> ImportJob:
                               code=ImportErrors.WRONG_STATE)
         ImportJob.objects.filter(pk=job.pk).update(state=JobState.CANCELLED)
         audit.record(actor=actor, verb="spreadsheets.import.cancel", target=locked, org_path=locked.org_path)
-        transaction.on_commit(lambda: _delete_stored(locked.stored_name))
+        transaction.on_commit(lambda: _delete_stored(locked.stored_name, staged_name(locked)))
     job.refresh_from_db()
     return job
 

@@ -4,6 +4,8 @@ stored file in chunks, shared by the analysis and the commit."""
 from __future__ import annotations
 
 import datetime as dt
+import enum
+import hashlib
 import json
 from collections import Counter
 from dataclasses import dataclass, field
@@ -31,6 +33,7 @@ from grassroots.orgs.models import PATH_STEP, Organization
 from grassroots.spreadsheets import parsing, rules
 from grassroots.spreadsheets.choices import ImportKind, RowOutcome
 from grassroots.spreadsheets.models import ImportJob, ImportRow
+from grassroots.spreadsheets.services.staging import StagingUnusable, StagingWriter
 from grassroots.spreadsheets.services.storage import stored_path
 
 CHUNK_ROWS = 2000
@@ -94,8 +97,13 @@ class OrgIndex:
         self.by_name: dict[str, list[Organization]] = {}
         self.by_code: dict[str, Organization] = {}
         self.by_id: dict[int, Organization] = {}
+        digest = hashlib.sha256()
         for org in Organization.objects.filter(subtree_q("path", root.path)).order_by("path"):
             self.add(org)
+            digest.update(repr((org.pk, org.path, org.name, org.code, org.status, org.kind)).encode())
+        # What resolving a row's organization and checking it depend on: a staged analysis is replayed only
+        # while this is unchanged.
+        self.fingerprint = digest.hexdigest()
 
     def add(self, org: Organization) -> None:
         self.by_name.setdefault(rules.key_text(org.name), []).append(org)
@@ -132,6 +140,7 @@ class MemberImport:
         self.job, self.actor, self.write, self.skip_rows = job, actor, write, skip_rows
         self.today = today or timezone.localdate()
         self.orgs = OrgIndex(job.org)
+        self.staging: StagingWriter | None = None  # the analysis keeps its prepared rows for the commit
         # ID hash → (row, branch id, outcome, label) of its first row: small tuples, 100 k of them fit easily.
         self.seen: dict[str, tuple[int, int | None, str, str]] = {}
         self.counts: Counter = Counter()
@@ -161,12 +170,13 @@ class MemberImport:
         if self.write:
             existing_qs = existing_qs.select_for_update()
         existing = {row["id_number_hash"]: row for row in existing_qs.values(*MEMBER_EXISTING_FIELDS)}
-        visible = set(Member.objects.filter(id_number_hash__in=hashes).visible_to(self.actor, MemberPerm.VIEW)
-                      .values_list("id_number_hash", flat=True)) if existing else set()
-        results, inserts, updates, moves, history = [], [], [], [], []
+        visible = self._visible(existing)
+        results, inserts, updates, moves, history, staged = [], [], [], [], [], []
         for row_number, values, cell_errors, number_hash in prepared:
             result, plan = self._row(row_number, values, cell_errors, number_hash, existing, visible)
             results.append(result)
+            if self.staging is not None and result.outcome != RowOutcome.REJECTED:
+                staged.append(_staged_entry(result, number_hash, existing.get(number_hash), plan))
             if row_number in self.skip_rows and result.outcome != RowOutcome.REJECTED:
                 result.outcome, result.changes = RowOutcome.REJECTED, {}
                 result.errors = [{"column": "", "message": str(_("预览时有错误，按“只导入正确的行”跳过"))}]
@@ -181,12 +191,59 @@ class MemberImport:
                 inserts.append(payload)
             elif action == "update":
                 updates.append(payload)
-                history.append(self._history(payload, result))
+                history.append(self._history(payload, result.changes))
             if action == "update" and payload.get("_move_to") is not None:
                 moves.append(payload)
         if self.write:
             self._flush(inserts, updates, moves, history)
+        if staged:
+            self.staging.add(staged)
         return results
+
+    def replay(self, entries: list[tuple]) -> None:
+        """Write one chunk the analysis staged, without reading or validating the rows again. Each row's member
+        is locked and must be as the analysis saw it (absent, or the same version, branch and state), and the
+        committing user must hold the permissions the full path checks; otherwise StagingUnusable, and the
+        caller rolls back and takes the full path."""
+        live = [entry for entry in entries if entry[0] not in self.skip_rows]
+        hashes = {entry[1] for entry in live}
+        current = {row["id_number_hash"]: row for row in Member.objects.filter(id_number_hash__in=hashes)
+                   .select_for_update().values("id_number_hash", "id", "version", "org_id", "org_path", "state")}
+        inserts, updates, moves, history = [], [], [], []
+        for row_number, number_hash, observed, action, payload, changes in live:
+            row = current.get(number_hash)
+            if (row and (row["id"], row["version"], row["org_id"], row["state"])) != observed:
+                raise StagingUnusable(f"row {row_number}: the member changed since the preview")
+            if row is None:
+                allowed = self._can(MemberPerm.CREATE, payload["org_path"])
+            else:
+                target = payload["_org_path"] if payload else row["org_path"]
+                allowed = (self._can(MemberPerm.VIEW, row["org_path"]) and self._can(MemberPerm.CHANGE, row["org_path"])
+                           and self._can(MemberPerm.CHANGE, target))
+            if not allowed:
+                raise StagingUnusable(f"row {row_number}: a permission changed since the preview")
+            if action == "insert":
+                payload.update(created_at=self.now, updated_at=self.now, created_by_id=self.actor.pk)
+                inserts.append(payload)
+            elif action == "update":
+                move_to = payload["_move_to"]
+                payload["_move_to"] = None if move_to is None else self.orgs.by_id[move_to]
+                updates.append(payload)
+                history.append(self._history(payload, changes))
+                if move_to is not None:
+                    moves.append(payload)
+        self._flush(inserts, updates, moves, history)
+
+    def _visible(self, existing: dict[str, dict]) -> set[str]:
+        """The ID hashes of the existing members the actor may see: those in a branch where the actor holds the
+        view permission (a dictionary lookup per branch), and, asked of the scoped query, any others it lets
+        through (the scope's own extras)."""
+        hidden = [h for h, row in existing.items() if not self._can(MemberPerm.VIEW, row["org_path"])]
+        visible = set(existing).difference(hidden)
+        if hidden:
+            visible.update(Member.objects.filter(id_number_hash__in=hidden).visible_to(self.actor, MemberPerm.VIEW)
+                           .values_list("id_number_hash", flat=True))
+        return visible
 
     def _row(self, row_number, values, cell_errors, number_hash, existing, visible):
         kind = self.kind
@@ -241,7 +298,8 @@ class MemberImport:
         if current is None:
             result = RowResult(row_number, RowOutcome.NEW, label)
             self.seen[number_hash] = (row_number, org.pk, result.outcome, label)
-            return result, (("insert", self._insert_row(cleaned, values, org)) if self.write else None)
+            prepare = self.write or self.staging is not None
+            return result, (("insert", self._insert_row(cleaned, values, org)) if prepare else None)
         changes, payload = self._compare(cleaned, values, current, org)
         outcome = RowOutcome.CHANGED if changes else RowOutcome.UNCHANGED
         result = RowResult(row_number, outcome, label, changes=changes, target_id=current["id"])
@@ -281,19 +339,22 @@ class MemberImport:
         return merged
 
     def _insert_row(self, cleaned: dict, values: dict, org: Organization) -> dict:
-        info = parse_id_number(cleaned["id_number"], today=self.today)
+        gender, birth_date = values.get("gender"), values.get("birth_date")
+        if not (gender and birth_date):  # both typed (and checked against the number by _clean) in most files
+            info = parse_id_number(cleaned["id_number"], today=self.today)
+            gender, birth_date = gender or info.gender, birth_date or info.birth_date
         row = {
             "org_id": org.pk, "org_path": org.path, "tenant": org.path[:PATH_STEP], "user_id": None,
             "name": cleaned["name"], "name_initials": name_initials(cleaned["name"]),
-            "gender": values.get("gender") or info.gender, "ethnicity": values.get("ethnicity") or "汉族",
-            "birth_date": values.get("birth_date") or info.birth_date, "education": values["education"],
+            "gender": gender, "ethnicity": values.get("ethnicity") or "汉族",
+            "birth_date": birth_date, "education": values["education"],
             "occupation": values["occupation"], "joined_on": values["joined_on"],
             "confirmed_on": values.get("confirmed_on"), "status": cleaned["status"], "party_group_id": None,
             "posts": [], "notes": values.get("notes", ""), "state": MemberState.ACTIVE, "left_on": None,
             "created_at": self.now, "updated_at": self.now, "created_by_id": self.actor.pk, "version": 1,
             **{flag: values.get(flag, False) for flag in rules.FLAG_FIELDS},
         }
-        if self.write:
+        if self.write or self.staging is not None:
             row.update(secret_columns(cleaned))
         return row
 
@@ -329,12 +390,12 @@ class MemberImport:
                       _org_path=org.path, _fields_changed=fields_changed)
         return changes, update
 
-    def _history(self, payload: dict, result: RowResult) -> dict:
+    def _history(self, payload: dict, changes: dict) -> dict:
         return {
             "occurred_at": self.now, "actor_id": self.actor.pk, "actor_name": self.actor.get_username(),
             "actor_roles": "", "ip": None, "verb": "members.member.update", "outcome": AuditOutcome.SUCCESS,
             "target_type": Member._meta.label_lower, "target_id": payload["id"], "target_label": payload["_label"][:200],
-            "org_path": payload["_org_path"], "changes": {k: v for k, v in result.changes.items() if k != "org"},
+            "org_path": payload["_org_path"], "changes": {k: v for k, v in changes.items() if k != "org"},
             "reason": self.reason[:500],
         }
 
@@ -357,6 +418,17 @@ class MemberImport:
         history = [h for h in history if h["changes"]]
         if history:
             insert_rows(AuditEvent, history)
+
+
+def _staged_entry(result: RowResult, number_hash: str, current: dict | None, plan) -> tuple:
+    """(row, ID hash, the member as seen: (id, version, branch, state) or None, action, payload, changes)."""
+    observed = current and (current["id"], current["version"], current["org_id"], current["state"])
+    action, payload = plan or (None, None)
+    if payload is not None:  # plain values only: choices as their codes, the branch moved to as its id
+        payload = {key: value.value if isinstance(value, enum.Enum) else value for key, value in payload.items()}
+    if action == "update" and payload["_move_to"] is not None:
+        payload["_move_to"] = payload["_move_to"].pk
+    return result.row_number, number_hash, observed, action, payload, result.changes
 
 
 def insert_rows(model, rows: list[dict]) -> int:

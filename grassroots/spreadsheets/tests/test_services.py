@@ -391,9 +391,11 @@ def test_an_import_runs_with_the_smaller_sqlite_cache_and_gives_it_back(tree, or
             return cursor.fetchone()[0]
 
     before, seen = cache_size(), []
-    process = services.MemberImport.process
+    process, replay = services.MemberImport.process, services.MemberImport.replay
     monkeypatch.setattr(services.MemberImport, "process", lambda self, chunk: seen.append(cache_size())
                         or process(self, chunk))
+    monkeypatch.setattr(services.MemberImport, "replay", lambda self, chunk: seen.append(cache_size())
+                        or replay(self, chunk))
     job = analyze(org_admin, tree.town_a, files.xlsx([files.person("甲一村党支部")]))
     commit(org_admin, job)
     assert seen == [services.IMPORT_SQLITE_CACHE_KIB] * 2 and cache_size() == before != seen[0]
