@@ -72,6 +72,8 @@ def make_workbook(path: Path, rows: int, branch_names: list[str]) -> None:
     from grassroots.spreadsheets.rules import MEMBER_COLUMNS
 
     rng = random.Random(2026)
+    surnames = "王李张刘陈杨黄赵吴周徐孙马朱胡郭何高林罗郑梁谢宋唐许韩冯邓曹彭曾肖田董袁潘于蒋蔡余杜叶程苏魏吕丁任沈姚卢姜崔钟谭"
+    given = "伟芳娜秀英敏静丽强磊军洋勇艳杰娟涛明超兰霞平刚桂华建国志海燕红梅玉春金凤淑珍德文斌"
     book = xlsxwriter.Workbook(str(path), {"constant_memory": True})
     sheet = book.add_worksheet("花名册")
     sheet.write(0, 0, "某某县党员花名册（基准测试）")
@@ -91,7 +93,7 @@ def make_workbook(path: Path, rows: int, branch_names: list[str]) -> None:
         style = index % 4
         joined_text = [joined.strftime("%Y.%m.%d"), f"{joined.year}年{joined.month}月{joined.day}日", None, joined.strftime("%Y%m%d")][style]
         values = [
-            index + 1, f"党员{index}", "男" if gender == "M" else "女", "汉族", None,
+            index + 1, rng.choice(surnames) + "".join(rng.choice(given) for _ in range(1 + index % 2)), "男" if gender == "M" else "女", "汉族", None,
             make_id_number(region, birth, sequence), rng.choice(educations), rng.choice(occupations), joined_text,
             dt.date(joined.year + 1, 7, 1).isoformat(), "正式党员", branch_names[index % len(branch_names)], "",
             f"139{index:08d}", f"示范镇第{index % 50}村{index % 9}组", "否", "否", "否", "否", "",

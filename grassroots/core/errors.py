@@ -1,5 +1,6 @@
 """One exception hierarchy for business errors, each with a stable code and a field when it has one."""
 
+from django.core.exceptions import FieldDoesNotExist
 from django.utils.translation import gettext_lazy as _
 
 
@@ -54,8 +55,6 @@ def length_errors(model, values: dict) -> dict[str, list[str]]:
     """Text longer than its column allows, per field, in the words a form would use. Services call it before
     writing, so an over-long value from an import or the API is a field error, never a database error (PostgreSQL
     refuses it and aborts the transaction; SQLite would silently keep it)."""
-    from django.core.exceptions import FieldDoesNotExist
-
     errors: dict[str, list[str]] = {}
     for name, value in values.items():
         try:

@@ -330,4 +330,7 @@ def cells_by_field(cells: list, mapping: dict[int, str]) -> dict[str, object]:
 
 
 def is_blank(cells: list) -> bool:
-    return all(c is None or (isinstance(c, str) and not c.strip()) for c in cells)
+    for cell in cells:  # a loop, not all(generator): called for every row, and most rows stop at the first cell
+        if cell is not None and not (isinstance(cell, str) and not cell.strip()):
+            return False
+    return True

@@ -4,7 +4,6 @@ stored file in chunks, shared by the analysis and the commit."""
 from __future__ import annotations
 
 import datetime as dt
-import enum
 import hashlib
 import json
 from collections import Counter
@@ -424,10 +423,8 @@ def _staged_entry(result: RowResult, number_hash: str, current: dict | None, pla
     """(row, ID hash, the member as seen: (id, version, branch, state) or None, action, payload, changes)."""
     observed = current and (current["id"], current["version"], current["org_id"], current["state"])
     action, payload = plan or (None, None)
-    if payload is not None:  # plain values only: choices as their codes, the branch moved to as its id
-        payload = {key: value.value if isinstance(value, enum.Enum) else value for key, value in payload.items()}
-    if action == "update" and payload["_move_to"] is not None:
-        payload["_move_to"] = payload["_move_to"].pk
+    if action == "update" and payload["_move_to"] is not None:  # the branch moved to, as its id
+        payload = {**payload, "_move_to": payload["_move_to"].pk}
     return result.row_number, number_hash, observed, action, payload, result.changes
 
 

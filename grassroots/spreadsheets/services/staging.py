@@ -12,6 +12,7 @@ is not replayed, and it is read by an unpickler that builds nothing but builtins
 from __future__ import annotations
 
 import datetime as dt
+import enum
 import hashlib
 import io
 import os
@@ -62,7 +63,9 @@ class StagingWriter:
         self._dump(_header_tuple(header))
 
     def _dump(self, value) -> None:
-        self._out.write(pickle.dumps(value, protocol=pickle.HIGHEST_PROTOCOL))
+        buffer = io.BytesIO()
+        _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
+        self._out.write(buffer.getbuffer())
 
     def add(self, entries: list[tuple]) -> None:
         self._dump(entries)
@@ -80,10 +83,21 @@ def _header_tuple(header: StagingHeader) -> tuple:
     return (header.format, header.file_sha256, header.today.isoformat(), header.orgs)
 
 
-class _Unpickler(pickle.Unpickler):
-    """Builtins (dict, list, tuple, str, int, bool, None) need no class lookup; dates are the only classes."""
+class _Pickler(pickle.Pickler):
+    def reducer_override(self, obj):
+        """A choice (MemberState.ACTIVE) is staged as its plain code; only objects other than the builtin
+        containers, strings and numbers come here."""
+        if isinstance(obj, enum.Enum) and isinstance(obj, str | int):
+            return type(obj.value), (obj.value,)
+        return NotImplemented
 
-    ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta")}
+
+class _Unpickler(pickle.Unpickler):
+    """Builtins (dict, list, tuple, str, int, bool, None) need no class lookup; dates, and str and int for the
+    codes of choices, are the only classes built."""
+
+    ALLOWED = {("datetime", "date"), ("datetime", "datetime"), ("datetime", "timezone"), ("datetime", "timedelta"),
+               ("builtins", "str"), ("builtins", "int")}
 
     def find_class(self, module, name):
         if (module, name) in self.ALLOWED:
