@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from grassroots.access.scoping import can
 from grassroots.core import crypto
-from grassroots.core.bulk import bulk_insert
+from grassroots.core.bulk import AnyOf, bulk_insert
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.history import plain
 from grassroots.core.identity import normalize_id_number, parse_id_number
@@ -165,7 +165,7 @@ class MemberImport:
             if number_hash:
                 hashes.add(number_hash)
             prepared.append((row_number, values, cell_errors, number_hash))
-        existing_qs = Member.objects.filter(id_number_hash__in=hashes)
+        existing_qs = Member.objects.filter(AnyOf(F("id_number_hash"), hashes))
         if self.write:
             existing_qs = existing_qs.select_for_update()
         existing = {row["id_number_hash"]: row for row in existing_qs.values(*MEMBER_EXISTING_FIELDS)}
@@ -206,7 +206,7 @@ class MemberImport:
         caller rolls back and takes the full path."""
         live = [entry for entry in entries if entry[0] not in self.skip_rows]
         hashes = {entry[1] for entry in live}
-        current = {row["id_number_hash"]: row for row in Member.objects.filter(id_number_hash__in=hashes)
+        current = {row["id_number_hash"]: row for row in Member.objects.filter(AnyOf(F("id_number_hash"), hashes))
                    .select_for_update().values("id_number_hash", "id", "version", "org_id", "org_path", "state")}
         inserts, updates, moves, history = [], [], [], []
         for row_number, number_hash, observed, action, payload, changes in live:
