@@ -14,6 +14,7 @@ from grassroots.spreadsheets import rules
 from grassroots.spreadsheets.services.analysis import (
     IMPORT_SQLITE_CACHE_KIB,
     _bounded_sqlite_cache,
+    _collector_paused,
     _dry_run,
     _report_value,
     _write_error_report,
@@ -77,7 +78,7 @@ from grassroots.spreadsheets.services.upload import (
 __all__ = [
     "CHUNK_ROWS", "ENGINES", "FIELD_LABELS", "IMPORT_SQLITE_CACHE_KIB", "MEMBER_EXISTING_FIELDS", "UPDATE_FIELDS",
     "ImportErrors", "MemberImport", "OrgImport", "OrgIndex", "RowResult", "_Abort", "_DryRun",
-    "_bounded_sqlite_cache", "_chunks", "_delete_stored", "_dry_run", "_engine", "_enqueue_analyze",
+    "_bounded_sqlite_cache", "_chunks", "_collector_paused", "_delete_stored", "_dry_run", "_engine", "_enqueue_analyze",
     "_enqueue_commit", "_enqueue_export", "_error", "_export_spec", "_mark_stale", "_move_member", "_open",
     "_progress_name", "_refuse", "_report_value", "_row_records", "_same_text", "_write_error_report",
     "export_download", "export_queue", "export_request", "export_run", "import_analyze", "import_cancel",

@@ -18,7 +18,7 @@ from grassroots.spreadsheets import rules
 from grassroots.spreadsheets.choices import CommitMode, ImportKind, JobState, RowOutcome
 from grassroots.spreadsheets.models import ImportJob, ImportRow
 from grassroots.spreadsheets.permissions import SpreadsheetPerm
-from grassroots.spreadsheets.services.analysis import _bounded_sqlite_cache
+from grassroots.spreadsheets.services.analysis import _bounded_sqlite_cache, _collector_paused
 from grassroots.spreadsheets.services.rows import ImportErrors, _Abort, _chunks, _engine, _open
 from grassroots.spreadsheets.services.staging import StagingUnusable, open_staging, staged_name
 from grassroots.spreadsheets.services.storage import (
@@ -55,6 +55,7 @@ def import_commit(*, actor, job: ImportJob, mode: str) -> ImportJob:
     return job
 
 
+@_collector_paused()
 @_bounded_sqlite_cache()
 def import_commit_run(job_id: int) -> ImportJob | None:
     """The background commit: one transaction for the whole file, the job's new state inside it. A worker

@@ -399,3 +399,23 @@ def test_an_import_runs_with_the_smaller_sqlite_cache_and_gives_it_back(tree, or
     job = analyze(org_admin, tree.town_a, files.xlsx([files.person("甲一村党支部")]))
     commit(org_admin, job)
     assert seen == [services.IMPORT_SQLITE_CACHE_KIB] * 2 and cache_size() == before != seen[0]
+
+
+def test_an_import_runs_with_the_garbage_collector_paused_and_restores_it(tree, org_admin, monkeypatch):
+    import gc
+
+    seen = []
+    process, replay = services.MemberImport.process, services.MemberImport.replay
+    monkeypatch.setattr(services.MemberImport, "process", lambda self, chunk: seen.append(gc.isenabled())
+                        or process(self, chunk))
+    monkeypatch.setattr(services.MemberImport, "replay", lambda self, chunk: seen.append(gc.isenabled())
+                        or replay(self, chunk))
+    assert gc.isenabled()
+    job = commit(org_admin, analyze(org_admin, tree.town_a, files.xlsx([files.person("甲一村党支部")])))
+    assert job.state == JobState.COMMITTED and seen == [False, False] and gc.isenabled()
+    gc.disable()  # a caller that had paused it itself gets it back paused
+    try:
+        analyze(org_admin, tree.town_a, files.xlsx([files.person("甲一村党支部")]))
+        assert not gc.isenabled()
+    finally:
+        gc.enable()
