@@ -32,8 +32,10 @@ def test_any_of_nothing_matches_nothing_without_a_query(tree, org_admin):
 
 def test_any_of_locks_rows(tree, org_admin):
     member = make_member(tree.village_a1, actor=org_admin)
-    with transaction.atomic():
+    with transaction.atomic(), CaptureQueriesContext(connection) as queries:
         rows = list(Member.objects.filter(AnyOf(F("id_number_hash"), [member.id_number_hash])).select_for_update()
                     .values_list("pk", flat=True))
     assert rows == [member.pk]
+    sql = queries.captured_queries[-1]["sql"]
+    assert ("FOR UPDATE" in sql) == connection.features.has_select_for_update  # SQLite locks the whole file
 

@@ -172,18 +172,16 @@ class MemberImport:
         visible = self._visible(existing)
         results, inserts, updates, moves, history, staged = [], [], [], [], [], []
         for row_number, values, cell_errors, number_hash in prepared:
-            result, plan = self._row(row_number, values, cell_errors, number_hash, existing, visible)
+            if row_number in self.skip_rows:  # left out entirely: it neither counts as a sighting nor is written
+                result, plan = RowResult(row_number, RowOutcome.REJECTED, values.get("name", ""), errors=[
+                    {"column": "", "message": str(_("预览时有错误，按“只导入正确的行”跳过"))}]), None
+            else:
+                result, plan = self._row(row_number, values, cell_errors, number_hash, existing, visible)
             results.append(result)
             if self.staging is not None and result.outcome != RowOutcome.REJECTED:
                 staged.append(_staged_entry(result, number_hash, existing.get(number_hash), plan))
-            if row_number in self.skip_rows and result.outcome != RowOutcome.REJECTED:
-                result.outcome, result.changes = RowOutcome.REJECTED, {}
-                result.errors = [{"column": "", "message": str(_("预览时有错误，按“只导入正确的行”跳过"))}]
-                first = self.seen.get(number_hash)
-                if first is not None and first[0] == row_number:
-                    self.seen[number_hash] = (row_number, first[1], RowOutcome.REJECTED, first[3])
             self.counts[result.outcome] += 1
-            if plan is None or row_number in self.skip_rows:
+            if plan is None:
                 continue
             action, payload = plan
             if action == "insert":

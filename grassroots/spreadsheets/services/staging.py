@@ -15,6 +15,7 @@ import datetime as dt
 import enum
 import hashlib
 import io
+import logging
 import os
 import pickle
 from collections.abc import Iterator
@@ -24,6 +25,8 @@ from grassroots.spreadsheets.models import ImportJob
 from grassroots.spreadsheets.services.storage import stored_path
 
 STAGING_FORMAT = 1
+
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -52,15 +55,41 @@ class _HashingWriter(io.RawIOBase):
         return self.handle.write(data)
 
 
+class _HashingReader(io.RawIOBase):
+    """Hashes the bytes as they are read, so what is checked is exactly what was unpickled."""
+
+    def __init__(self, handle):
+        self.handle, self.digest = handle, hashlib.sha256()
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:
+        count = self.handle.readinto(buffer)
+        self.digest.update(memoryview(buffer)[:count])
+        return count
+
+    def close(self) -> None:
+        self.handle.close()
+        super().close()
+
+
 class StagingWriter:
-    """Opened by the analysis; `close()` returns the file's SHA-256, `discard()` removes it."""
+    """Opened by the analysis; `close()` returns the file's SHA-256 ("" if writing failed: the staging is only a
+    shortcut, so a full disk costs the commit its speed, not the preview), `discard()` removes it."""
 
     def __init__(self, job: ImportJob, header: StagingHeader):
         self.path = stored_path(staged_name(job))
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        self._file = os.fdopen(os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600), "wb")
-        self._out = _HashingWriter(self._file)
-        self._dump(_header_tuple(header))
+        self._file = None
+        try:
+            self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+            flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
+            self._file = os.fdopen(os.open(self.path, flags, 0o600), "wb")
+            self._out = _HashingWriter(self._file)
+            self._dump(_header_tuple(header))
+        except (OSError, pickle.PicklingError):
+            log.warning("import %s: the analysis is not staged", job.pk, exc_info=True)
+            self.discard()
 
     def _dump(self, value) -> None:
         buffer = io.BytesIO()
@@ -68,14 +97,24 @@ class StagingWriter:
         self._out.write(buffer.getbuffer())
 
     def add(self, entries: list[tuple]) -> None:
-        self._dump(entries)
+        if self._file is None:
+            return
+        try:
+            self._dump(entries)
+        except (OSError, pickle.PicklingError):
+            log.warning("import %s: staging stopped", self.path.name, exc_info=True)
+            self.discard()
 
     def close(self) -> str:
+        if self._file is None:
+            return ""
         self._file.close()
         return self._out.digest.hexdigest()
 
     def discard(self) -> None:
-        self._file.close()
+        if self._file is not None:
+            self._file.close()
+            self._file = None
         self.path.unlink(missing_ok=True)
 
 
@@ -109,23 +148,25 @@ class StagingUnusable(Exception):
     """The staged work cannot be replayed (missing, altered, or what it relied on has changed)."""
 
 
+ACTIONS = (None, "insert", "update")
+
+
 def open_staging(job: ImportJob, *, today: dt.date, orgs: str) -> Iterator[list[tuple]]:
-    """The staged chunks; StagingUnusable when the file is missing, altered or of an older format, or was staged
-    on another day or against other organizations (today, orgs: the commit's own)."""
-    path = stored_path(staged_name(job))
-    if not job.staged_sha256 or not path.exists():
+    """The staged chunks; StagingUnusable when the file is missing or unreadable, of an older format, staged on
+    another day or against other organizations (today, orgs: the commit's own), or, once read to its end, not
+    the file the analysis wrote (its SHA-256). The caller replays inside a savepoint, so a StagingUnusable raised
+    after some chunks leaves nothing of them."""
+    if not job.staged_sha256:
         raise StagingUnusable("no staging file")
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    if digest.hexdigest() != job.staged_sha256:
-        raise StagingUnusable("staging file altered")
-    handle = open(path, "rb")  # closed here or by the chunk iterator
+    try:
+        reader = _HashingReader(open(stored_path(staged_name(job)), "rb"))  # closed with `handle`
+    except OSError as exc:
+        raise StagingUnusable(f"staging file unreadable: {exc}") from exc
+    handle = io.BufferedReader(reader)
     try:
         raw = _Unpickler(handle).load()
         header = StagingHeader(raw[0], raw[1], dt.date.fromisoformat(raw[2]), raw[3])
-    except Exception as exc:
+    except Exception as exc:  # a damaged or foreign file: any error means "not this"
         handle.close()
         raise StagingUnusable("staging header unreadable") from exc
     if header.format != STAGING_FORMAT or header.file_sha256 != job.file_sha256:
@@ -141,12 +182,21 @@ def open_staging(job: ImportJob, *, today: dt.date, orgs: str) -> Iterator[list[
                 try:
                     chunk = _Unpickler(handle).load()
                 except EOFError:
-                    return
-                except Exception as exc:  # a class outside the allowed ones, a damaged pickle
+                    break
+                except Exception as exc:  # a class outside the allowed ones, a damaged pickle, an I/O error
                     raise StagingUnusable("staging chunk unreadable") from exc
+                if not (isinstance(chunk, list) and all(_well_formed(entry) for entry in chunk)):
+                    raise StagingUnusable("staging chunk of another shape")
                 yield chunk
+            if reader.digest.hexdigest() != job.staged_sha256:
+                raise StagingUnusable("staging file altered")
 
     return chunks()
+
+
+def _well_formed(entry) -> bool:
+    return (isinstance(entry, tuple) and len(entry) == 6 and isinstance(entry[0], int) and isinstance(entry[1], str)
+            and entry[3] in ACTIONS and (entry[3] is None or isinstance(entry[4], dict)))
 
 
 def discard_staging(job: ImportJob) -> None:
