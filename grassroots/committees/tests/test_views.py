@@ -189,3 +189,66 @@ def test_term_change_page_refuses_own_secretary(tree, secretary_a1):
     assert response.status_code == 403
 
 
+
+
+def say(client, url, data) -> list[str]:
+    """POST an inline form and follow the redirect: the messages the page then shows."""
+    from django.contrib.messages import get_messages
+
+    response = client.post(url, data, follow=True)
+    assert response.status_code == 200
+    return [str(m.message) for m in get_messages(response.wsgi_request)]
+
+
+def test_inline_forms_flash_their_outcome(tree, secretary_a1, town_secretary, members):
+    """The election page's inline forms: an invalid form, a service error and each success say what happened."""
+    sec, town = client_for(secretary_a1), client_for(town_secretary)
+    election = services.election_create(actor=secretary_a1, org=tree.village_a1, title="换届选举", seats=3,
+                                        method="meeting", planned_on=timezone.localdate(), plan="方案")
+    transition = reverse("committees:election_transition", args=[election.pk])
+    assert say(sec, transition, {"to": "", "version": ""}) == ["请求无效，请刷新后重试"]
+    messages = say(sec, transition, {"to": "plan_submitted", "version": election.version})
+    election.refresh_from_db()
+    assert messages == [f"已完成：{election.get_stage_display()}"]
+    town.post(transition, {"to": "plan_approved", "version": election.version})
+    candidate = reverse("committees:candidate_create", args=[election.pk])
+    assert say(sec, candidate, {"member": 999999, "pledge": ""}) == ["候选人：请选择本组织党员"]
+    for member in members[:4]:
+        assert say(sec, candidate, {"member": member.pk, "pledge": "承诺"}) == []
+    exclusion = say(sec, reverse("committees:exclusion_create", args=[election.pk]), {"member": 999999})
+    assert exclusion and all(m.startswith(("党员：", "理由：", "具体说明：")) for m in exclusion)
+    election.refresh_from_db()
+    sec.post(transition, {"to": "candidates_set", "version": election.version}, follow=True)
+    election.refresh_from_db()
+    meeting = reverse("committees:meeting_record", args=[election.pk])
+    assert say(sec, meeting, {"version": election.version}) == ["请填写选举大会日期和实到人数"]
+    assert say(sec, meeting, {"meeting_on": timezone.localdate().isoformat(), "present_count": 8,
+                              "version": election.version}) == ["已登记选举大会，会议有效"]
+    election.refresh_from_db()
+    cands = list(election.candidates.order_by("member__name"))
+    rounds = reverse("committees:round_record", args=[election.pk])
+    assert say(sec, rounds, {"version": election.version}) == ["请填写发出、收回选票和每位候选人的赞成票"]
+    assert say(sec, rounds, {"ballots_issued": 8, "ballots_returned": 8, "version": election.version,
+                             **{f"yes_{c.pk}": 8 - i for i, c in enumerate(cands)}}) == ["全部名额已选出，请确定分工"]
+    election.refresh_from_db()
+    posts = reverse("committees:posts_assign", args=[election.pk])
+    data = {"version": election.version, f"post_{cands[0].pk}": "secretary",
+            f"post_{cands[1].pk}": "organization_officer", f"post_{cands[2].pk}": "publicity_officer"}
+    assert say(sec, posts, data) == ["已保存分工"]
+    stale = say(sec, posts, data)  # the same version again: the service refuses, and says so
+    assert stale and stale != ["已保存分工"]
+
+
+def test_first_secretary_forms_flash_their_outcome(tree, org_admin):
+    admin = client_for(org_admin)
+    fs = services.first_secretary_assign(actor=org_admin, org=tree.village_a1, name="张驻村", unit="县局",
+                                         started_on=dt.date(2025, 1, 1))
+    log = reverse("committees:work_log_create", args=[fs.pk])
+    assert say(admin, log, {}) == ["请填写日期和工作内容"]
+    assert say(admin, log, {"occurred_on": "2025-03-01", "content": "走访农户"}) == ["已记录"]
+    end = reverse("committees:first_secretary_end", args=[fs.pk])
+    assert say(admin, end, {"version": fs.version}) == ["请填写离村日期"]
+    fs.refresh_from_db()
+    assert say(admin, end, {"version": fs.version, "ended_on": "2025-12-31"}) == []
+    fs.refresh_from_db()
+    assert fs.ended_on == dt.date(2025, 12, 31)

@@ -1,5 +1,6 @@
 """What the committee pages share: paging, error messages flashed with their field labels, the organization
-chosen by ?org=, an organization's full members, and the one form page (form_page)."""
+chosen by ?org=, an organization's full members, the one form page (form_page) and the inline forms of the
+detail pages (inline_post)."""
 
 from django.contrib import messages
 from django.http import Http404
@@ -39,6 +40,30 @@ def form_page(request, form, *, title: str, back: tuple, done: str, action, intr
             return response
     context = {"page_title": title, "form": form, "back": back, **({"intro": intro} if intro else {})}
     return render(request, "committees/form.html", context, status=400 if form.errors else 200)
+
+
+def inline_post(request, form, action, *, invalid: str | None = None, done=None) -> None:
+    """An inline form of a detail page, whose outcome is flashed on the page the view redirects back to. A valid
+    form runs `action(cleaned_data)` (the service call); then `done` is flashed: a success message, or a function
+    of the action's result returning (message level, text). A service's error is flashed with its field labels (a
+    refusal is raised again, to become 403/404). An invalid form flashes `invalid`, or, without it, each field's
+    error with its label."""
+    if not form.is_valid():
+        if invalid is not None:
+            messages.error(request, invalid)
+        else:
+            for field, errors in form.errors.items():
+                for error in errors:
+                    messages.error(request, f"{FIELD_LABELS.get(field, field)}：{error}")
+        return
+    try:
+        result = action(form.cleaned_data)
+    except DomainError as exc:
+        _flash_error(request, exc)
+        return
+    if done is not None:
+        level, text = done(result) if callable(done) else (messages.SUCCESS, done)
+        messages.add_message(request, level, text)
 
 
 def _page_number(request) -> int:

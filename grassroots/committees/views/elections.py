@@ -21,7 +21,6 @@ from grassroots.committees.forms import (
 from grassroots.committees.models import Candidate, VoterExclusion
 from grassroots.committees.permissions import CommitteePerm
 from grassroots.committees.views.common import (
-    FIELD_LABELS,
     PAGE_SIZE,
     _flash_error,
     _full_members,
@@ -29,6 +28,7 @@ from grassroots.committees.views.common import (
     _query,
     _top_org,
     form_page,
+    inline_post,
 )
 from grassroots.core.errors import DomainError, ValidationFailed
 from grassroots.core.selectors import history_for
@@ -122,19 +122,10 @@ def _back(election):
 @require_POST
 def election_transition(request, pk: int):
     election = selectors.election_get(request.user, pk)
-    form = TransitionForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "请求无效，请刷新后重试")
-        return _back(election)
-    data = form.cleaned_data
-    try:
-        services.election_transition(actor=request.user, election=election, version=data["version"], to=data["to"],
-                                     reason=data["reason"], decision_ref=data["decision_ref"],
-                                     filed_on=data["filed_on"])
-    except DomainError as exc:
-        _flash_error(request, exc)
-    else:
-        messages.success(request, f"已完成：{election.get_stage_display()}")
+    inline_post(request, TransitionForm(request.POST), lambda data: services.election_transition(
+        actor=request.user, election=election, version=data["version"], to=data["to"], reason=data["reason"],
+        decision_ref=data["decision_ref"], filed_on=data["filed_on"]),
+        invalid="请求无效，请刷新后重试", done=lambda _result: (messages.SUCCESS, f"已完成：{election.get_stage_display()}"))
     return _back(election)
 
 
@@ -163,19 +154,19 @@ def nomination_create(request, pk: int):
 @require_POST
 def candidate_create(request, pk: int):
     election = _election_action(request, pk)
-    form = CandidateForm(request.POST, members=_full_members(election.org))
-    if form.is_valid():
-        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
-        try:
-            if member is None:
-                raise ValidationFailed({"member": ["请选择本组织党员"]})
-            services.candidate_add(actor=request.user, election=election, member=member,
-                                   pledge=form.cleaned_data["pledge"])
-        except DomainError as exc:
-            _flash_error(request, exc)
-    else:
-        messages.error(request, "候选人：请选择本组织党员")
+    inline_post(request, CandidateForm(request.POST, members=_full_members(election.org)),
+                lambda data: services.candidate_add(actor=request.user, election=election,
+                                                    member=_member_of(election, data), pledge=data["pledge"]),
+                invalid="候选人：请选择本组织党员")
     return _back(election)
+
+
+def _member_of(election, data) -> Member:
+    """The form's member, who must be a member of the election's organization."""
+    member = Member.objects.filter(selectors.members_q(election.org), pk=data["member"]).first()
+    if member is None:
+        raise ValidationFailed({"member": ["请选择本组织党员"]})
+    return member
 
 
 @scoped_view
@@ -196,20 +187,10 @@ def candidate_delete(request, pk: int, candidate_pk: int):
 @require_POST
 def exclusion_create(request, pk: int):
     election = _election_action(request, pk)
-    form = ExclusionForm(request.POST, members=_full_members(election.org))
-    if form.is_valid():
-        member = Member.objects.filter(selectors.members_q(election.org), pk=form.cleaned_data["member"]).first()
-        try:
-            if member is None:
-                raise ValidationFailed({"member": ["请选择本组织党员"]})
-            services.exclusion_add(actor=request.user, election=election, member=member,
-                                   reason=form.cleaned_data["reason"], detail=form.cleaned_data["detail"])
-        except DomainError as exc:
-            _flash_error(request, exc)
-    else:
-        for field, errors in form.errors.items():
-            for error in errors:
-                messages.error(request, f"{FIELD_LABELS.get(field, field)}：{error}")
+    inline_post(request, ExclusionForm(request.POST, members=_full_members(election.org)),
+                lambda data: services.exclusion_add(actor=request.user, election=election,
+                                                    member=_member_of(election, data), reason=data["reason"],
+                                                    detail=data["detail"]))
     return _back(election)
 
 
@@ -232,16 +213,9 @@ def exclusion_approve(request, pk: int, exclusion_pk: int):
 @require_POST
 def meeting_record(request, pk: int):
     election = _election_action(request, pk)
-    form = MeetingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.election_meeting_record(actor=request.user, election=election, **form.cleaned_data)
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, "已登记选举大会，会议有效")
-    else:
-        messages.error(request, "请填写选举大会日期和实到人数")
+    inline_post(request, MeetingForm(request.POST),
+                lambda data: services.election_meeting_record(actor=request.user, election=election, **data),
+                invalid="请填写选举大会日期和实到人数", done="已登记选举大会，会议有效")
     return _back(election)
 
 
@@ -251,24 +225,19 @@ def round_record(request, pk: int):
     election = _election_action(request, pk)
     running, _seats = services.running_candidates(election)
     form = RoundForm(request.POST, candidates=running)
-    if form.is_valid():
-        try:
-            row = services.election_round_record(
-                actor=request.user, election=election, version=form.cleaned_data["version"],
-                ballots_issued=form.cleaned_data["ballots_issued"],
-                ballots_returned=form.cleaned_data["ballots_returned"], votes=form.votes())
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            if row.void:
-                messages.warning(request, "收回选票多于发出选票，本轮选举无效，请重新投票")
-            elif row.tally.complete:
-                messages.success(request, "全部名额已选出，请确定分工")
-            else:
-                messages.warning(request, f"本轮尚有{row.tally.unfilled}个名额未选出（得票未过半数或票数相等），请另行投票")
-    else:
-        messages.error(request, "请填写发出、收回选票和每位候选人的赞成票")
+    inline_post(request, form, lambda data: services.election_round_record(
+        actor=request.user, election=election, version=data["version"], ballots_issued=data["ballots_issued"],
+        ballots_returned=data["ballots_returned"], votes=form.votes()),
+        invalid="请填写发出、收回选票和每位候选人的赞成票", done=_round_outcome)
     return _back(election)
+
+
+def _round_outcome(row) -> tuple[int, str]:
+    if row.void:
+        return messages.WARNING, "收回选票多于发出选票，本轮选举无效，请重新投票"
+    if row.tally.complete:
+        return messages.SUCCESS, "全部名额已选出，请确定分工"
+    return messages.WARNING, f"本轮尚有{row.tally.unfilled}个名额未选出（得票未过半数或票数相等），请另行投票"
 
 
 @scoped_view
@@ -277,16 +246,9 @@ def posts_assign(request, pk: int):
     election = _election_action(request, pk)
     elected = list(election.candidates.filter(elected_in_round__isnull=False).select_related("member"))
     form = PostsAssignForm(request.POST, elected=elected)
-    if form.is_valid():
-        try:
-            services.election_posts_assign(actor=request.user, election=election,
-                                           version=form.cleaned_data["version"], posts=form.posts())
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, "已保存分工")
-    else:
-        messages.error(request, "分工：请选择有效的职务")
+    inline_post(request, form, lambda data: services.election_posts_assign(
+        actor=request.user, election=election, version=data["version"], posts=form.posts()),
+        invalid="分工：请选择有效的职务", done="已保存分工")
     return _back(election)
 
 

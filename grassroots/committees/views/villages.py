@@ -1,6 +1,5 @@
 """Village (community) pages: first secretaries with work logs, reserve cadres with training."""
 
-from django.contrib import messages
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.views.decorators.http import require_http_methods, require_POST
@@ -19,13 +18,13 @@ from grassroots.committees.forms import (
 from grassroots.committees.permissions import CommitteePerm
 from grassroots.committees.views.common import (
     PAGE_SIZE,
-    _flash_error,
     _page_number,
     _query,
     _top_org,
     form_page,
+    inline_post,
 )
-from grassroots.core.errors import DomainError, ValidationFailed
+from grassroots.core.errors import ValidationFailed
 from grassroots.core.selectors import history_for
 from grassroots.core.views import scoped_view
 
@@ -80,16 +79,9 @@ def first_secretary_detail(request, pk: int):
 @require_POST
 def work_log_create(request, pk: int):
     row = selectors.first_secretary_get(request.user, pk)
-    form = WorkLogForm(request.POST)
-    if form.is_valid():
-        try:
-            services.work_log_add(actor=request.user, first_secretary=row, **form.cleaned_data)
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, "已记录")
-    else:
-        messages.error(request, "请填写日期和工作内容")
+    inline_post(request, WorkLogForm(request.POST),
+                lambda data: services.work_log_add(actor=request.user, first_secretary=row, **data),
+                invalid="请填写日期和工作内容", done="已记录")
     return redirect("committees:first_secretary_detail", pk=row.pk)
 
 
@@ -97,14 +89,9 @@ def work_log_create(request, pk: int):
 @require_POST
 def first_secretary_end(request, pk: int):
     row = selectors.first_secretary_get(request.user, pk, CommitteePerm.MANAGE)
-    form = FirstSecretaryEndForm(request.POST)
-    if form.is_valid():
-        try:
-            services.first_secretary_end(actor=request.user, first_secretary=row, **form.cleaned_data)
-        except DomainError as exc:
-            _flash_error(request, exc)
-    else:
-        messages.error(request, "请填写离村日期")
+    inline_post(request, FirstSecretaryEndForm(request.POST),
+                lambda data: services.first_secretary_end(actor=request.user, first_secretary=row, **data),
+                invalid="请填写离村日期")
     return redirect("committees:first_secretary_detail", pk=row.pk)
 
 
@@ -170,14 +157,7 @@ def cadre_edit(request, pk: int):
 @require_POST
 def training_create(request, pk: int):
     cadre = selectors.cadre_get(request.user, pk, CommitteePerm.MANAGE)
-    form = TrainingForm(request.POST)
-    if form.is_valid():
-        try:
-            services.cadre_training_add(actor=request.user, cadre=cadre, **form.cleaned_data)
-        except DomainError as exc:
-            _flash_error(request, exc)
-        else:
-            messages.success(request, "已记录培训")
-    else:
-        messages.error(request, "请填写培训日期、内容和学时")
+    inline_post(request, TrainingForm(request.POST),
+                lambda data: services.cadre_training_add(actor=request.user, cadre=cadre, **data),
+                invalid="请填写培训日期、内容和学时", done="已记录培训")
     return redirect("committees:cadre_detail", pk=cadre.pk)
