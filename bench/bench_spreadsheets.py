@@ -2,7 +2,7 @@
 
 Generates the workbook itself (xlsxwriter, the 20 roster columns, valid GB 11643 ID numbers, dates typed the
 ways people type them), then runs what the pages run: upload (hash, sniff), the background analysis (parse,
-validate with the member service's rules, classify; the preview), the commit (one transaction, COPY on
+validate with the member service's rules, classify, stage; the preview), the commit (replaying the staged rows in one transaction, COPY on
 PostgreSQL), and the roster export (constant-memory xlsxwriter to a file). Prints rows/s, seconds and peak
 memory (growth of the process's maximum resident set) against PERFORMANCE.md targets 7 and 8.
 
