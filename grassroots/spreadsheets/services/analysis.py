@@ -49,17 +49,20 @@ def _bounded_sqlite_cache():
 
 @contextlib.contextmanager
 def _collector_paused():
-    """Python's cyclic garbage collector paused for an import's run, and restored as it was. An import allocates
-    millions of short-lived dicts and lists that form no cycles (reference counting frees them); the collections
-    their allocation triggers cost about a tenth of the time (100 k rows on PostgreSQL: analysis 14.0 → 12.8 s,
-    commit 5.4 → 4.7 s), and more as the process's heap grows."""
-    enabled = gc.isenabled()
-    gc.disable()
+    """The process's existing objects frozen out of the cyclic garbage collector for an import's run (gc.freeze),
+    and thawed again afterwards. An import allocates millions of short-lived dicts and lists; every collection
+    their allocation triggered walked the whole Django heap, a tenth of the time (100 k rows on SQLite: analysis
+    14.8 → 13.9 s, commit 5.4 → 4.8 s). New objects are still collected, so cycles made during the run do not pile
+    up (pausing the collector outright was as fast but grew the peak from 68 to 86 MB). A process that has frozen
+    its heap itself (a pre-forking server) is left as it was."""
+    if gc.get_freeze_count():
+        yield
+        return
+    gc.freeze()
     try:
         yield
     finally:
-        if enabled:
-            gc.enable()
+        gc.unfreeze()
 
 
 @_collector_paused()
