@@ -48,7 +48,7 @@ def birth_range_for_band(band: str, today: dt.date) -> tuple[dt.date | None, dt.
     raise ValueError(band)
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)  # names repeat less than one would hope: a bigger cache mostly holds memory
 def name_initials(name: str) -> str:
     """张三 → zs; letters in a name are kept, other characters dropped. The same result as pypinyin's
     `lazy_pinyin(name, style=Style.FIRST_LETTER)` (its segmentation and phrase readings, then each syllable's

@@ -232,9 +232,11 @@ def clean_text(value) -> str:
 CACHED_CELL_CHARS = 200  # longer text (notes, minutes) is cleaned each time, never held in the cache
 
 
-@functools.lru_cache(maxsize=65536)
+@functools.lru_cache(maxsize=8192)
 def _clean_str(text: str) -> str:
-    """Most cells repeat (enumerations, dates, branch names, 是/否), so short ones are cached."""
+    """Most cells repeat (enumerations, dates, branch names, 是/否), so short ones are cached. The cache is kept
+    small: each row also brings unique cells (ID number, phone, name), and 65,536 of them held 16 MB for nothing;
+    the repeated values come round within a few hundred rows and stay."""
     if not text.isascii() and not unicodedata.is_normalized("NFKC", text):
         text = unicodedata.normalize("NFKC", text)
     if "\x00" in text:

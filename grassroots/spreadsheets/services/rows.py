@@ -140,8 +140,9 @@ class MemberImport:
         self.today = today or timezone.localdate()
         self.orgs = OrgIndex(job.org)
         self.staging: StagingWriter | None = None  # the analysis keeps its prepared rows for the commit
-        # ID hash → (row, branch id, outcome, label) of its first row: small tuples, 100 k of them fit easily.
-        self.seen: dict[str, tuple[int, int | None, str, str]] = {}
+        # ID hash (its 32 bytes, half the size of the hex text) → (row, branch id, outcome, label) of its first
+        # row: the largest thing an import holds, 100 k entries for a full file.
+        self.seen: dict[bytes, tuple[int, int | None, str, str]] = {}
         self.counts: Counter = Counter()
         self.written: Counter = Counter()
         self.perm_cache: dict[tuple[str, str], bool] = {}
@@ -294,13 +295,13 @@ class MemberImport:
             return self._reject(row_number, label, [duplicate]), None
         if current is None:
             result = RowResult(row_number, RowOutcome.NEW, label)
-            self.seen[number_hash] = (row_number, org.pk, result.outcome, label)
+            self.seen[bytes.fromhex(number_hash)] = (row_number, org.pk, result.outcome, label)
             prepare = self.write or self.staging is not None
             return result, (("insert", self._insert_row(cleaned, values, org)) if prepare else None)
         changes, payload = self._compare(cleaned, values, current, org)
         outcome = RowOutcome.CHANGED if changes else RowOutcome.UNCHANGED
         result = RowResult(row_number, outcome, label, changes=changes, target_id=current["id"])
-        self.seen[number_hash] = (row_number, org.pk, result.outcome, label)
+        self.seen[bytes.fromhex(number_hash)] = (row_number, org.pk, result.outcome, label)
         return result, (("update", payload) if changes else None)
 
     def _reject(self, row_number, label, errors) -> RowResult:
@@ -309,7 +310,8 @@ class MemberImport:
     def _duplicate(self, row_number: int, number_hash: str, org_id: int) -> dict | None:
         """The same person twice in one file. In the same branch the later row is refused as a repeat; in
         different branches both rows are refused (the file contradicts itself)."""
-        earlier = self.seen.get(number_hash)
+        seen_key = bytes.fromhex(number_hash)
+        earlier = self.seen.get(seen_key)
         if earlier is None:
             return None
         first_row, first_org, first_outcome, first_label = earlier
@@ -319,7 +321,7 @@ class MemberImport:
         if first_outcome != RowOutcome.REJECTED:
             self.counts[first_outcome] -= 1
             self.counts[RowOutcome.REJECTED] += 1
-            self.seen[number_hash] = (first_row, first_org, RowOutcome.REJECTED, first_label)
+            self.seen[seen_key] = (first_row, first_org, RowOutcome.REJECTED, first_label)
             self.late_rejections.append(RowResult(first_row, RowOutcome.REJECTED, first_label,
                                                   errors=[_error(self.kind, "id_number", message)]))
         return _error(self.kind, "id_number", message)
