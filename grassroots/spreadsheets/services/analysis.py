@@ -49,20 +49,18 @@ def _bounded_sqlite_cache():
 
 @contextlib.contextmanager
 def _collector_paused():
-    """The process's existing objects frozen out of the cyclic garbage collector for an import's run (gc.freeze),
-    and thawed again afterwards. An import allocates millions of short-lived dicts and lists; every collection
-    their allocation triggered walked the whole Django heap, a tenth of the time (100 k rows on SQLite: analysis
-    14.8 → 13.9 s, commit 5.4 → 4.8 s). New objects are still collected, so cycles made during the run do not pile
-    up (pausing the collector outright was as fast but grew the peak from 68 to 86 MB). A process that has frozen
-    its heap itself (a pre-forking server) is left as it was."""
-    if gc.get_freeze_count():
-        yield
-        return
-    gc.freeze()
+    """Python's cyclic garbage collector paused for an import's run, and restored as it was. An import allocates
+    millions of short-lived dicts and lists; the collections their allocation triggers walk the whole Django heap
+    and cost about a tenth of the time (100 k rows on SQLite: 17.5 s with the heap frozen out of them by
+    gc.freeze, 16.7 s paused, 20.0 s untouched). Reference counting frees what an import allocates: a 5,000-row
+    analysis and commit left 6 objects in cycles, and the peak memory is the same either way (55-59 MB)."""
+    enabled = gc.isenabled()
+    gc.disable()
     try:
         yield
     finally:
-        gc.unfreeze()
+        if enabled:
+            gc.enable()
 
 
 @_collector_paused()
