@@ -19,7 +19,7 @@ from grassroots.spreadsheets.choices import ImportKind, JobState, RowOutcome
 from grassroots.spreadsheets.models import ImportJob, ImportRow
 from grassroots.spreadsheets.permissions import SpreadsheetPerm
 from grassroots.spreadsheets.services.rows import RowResult, _chunks, _DryRun, _engine, _open, _row_records
-from grassroots.spreadsheets.services.staging import STAGING_FORMAT, StagingHeader, StagingWriter
+from grassroots.spreadsheets.services.staging import StagingWriter
 from grassroots.spreadsheets.services.storage import stored_path
 
 log = logging.getLogger(__package__)  # the logger of the former single module
@@ -88,8 +88,7 @@ def import_analyze(job_id: int) -> ImportJob | None:
             ImportRow.objects.bulk_create(_row_records(job, results), batch_size=1000)
             done = len(results)
         else:
-            staging = engine.staging = StagingWriter(job, StagingHeader(STAGING_FORMAT, job.file_sha256, engine.today,
-                                                                        engine.orgs.fingerprint))
+            staging = engine.staging = StagingWriter(job, today=engine.today, orgs=engine.orgs.fingerprint)
             done = 0
             for chunk in _chunks(table):
                 results = engine.process(chunk)

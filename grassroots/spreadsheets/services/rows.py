@@ -290,27 +290,27 @@ class MemberImport:
                 errors.append(_error(kind, "org", _("您没有修改该党员信息的权限")))
         if errors or cleaned is None:
             return self._reject(row_number, label, errors), None
-        duplicate = self._duplicate(row_number, number_hash, org.pk)
+        seen_key = bytes.fromhex(number_hash)
+        duplicate = self._duplicate(row_number, seen_key, org.pk)
         if duplicate:
             return self._reject(row_number, label, [duplicate]), None
         if current is None:
             result = RowResult(row_number, RowOutcome.NEW, label)
-            self.seen[bytes.fromhex(number_hash)] = (row_number, org.pk, result.outcome, label)
+            self.seen[seen_key] = (row_number, org.pk, result.outcome, label)
             prepare = self.write or self.staging is not None
             return result, (("insert", self._insert_row(cleaned, values, org)) if prepare else None)
         changes, payload = self._compare(cleaned, values, current, org)
         outcome = RowOutcome.CHANGED if changes else RowOutcome.UNCHANGED
         result = RowResult(row_number, outcome, label, changes=changes, target_id=current["id"])
-        self.seen[bytes.fromhex(number_hash)] = (row_number, org.pk, result.outcome, label)
+        self.seen[seen_key] = (row_number, org.pk, result.outcome, label)
         return result, (("update", payload) if changes else None)
 
     def _reject(self, row_number, label, errors) -> RowResult:
         return RowResult(row_number, RowOutcome.REJECTED, label, errors=errors)
 
-    def _duplicate(self, row_number: int, number_hash: str, org_id: int) -> dict | None:
+    def _duplicate(self, row_number: int, seen_key: bytes, org_id: int) -> dict | None:
         """The same person twice in one file. In the same branch the later row is refused as a repeat; in
         different branches both rows are refused (the file contradicts itself)."""
-        seen_key = bytes.fromhex(number_hash)
         earlier = self.seen.get(seen_key)
         if earlier is None:
             return None

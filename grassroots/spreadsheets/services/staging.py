@@ -19,7 +19,6 @@ import logging
 import os
 import pickle
 from collections.abc import Iterator
-from dataclasses import dataclass
 
 from grassroots.spreadsheets.models import ImportJob
 from grassroots.spreadsheets.services.storage import stored_path
@@ -29,30 +28,8 @@ STAGING_FORMAT = 1
 log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True)
-class StagingHeader:
-    """What the staged work depended on: the file, the day (date rules), the organizations of the subtree."""
-
-    format: int
-    file_sha256: str
-    today: dt.date
-    orgs: str  # OrgIndex.fingerprint
-
-
 def staged_name(job: ImportJob) -> str:
     return f"imports/{job.pk}.staged"
-
-
-class _HashingWriter(io.RawIOBase):
-    def __init__(self, handle):
-        self.handle, self.digest = handle, hashlib.sha256()
-
-    def writable(self) -> bool:
-        return True
-
-    def write(self, data) -> int:
-        self.digest.update(data)
-        return self.handle.write(data)
 
 
 class _HashingReader(io.RawIOBase):
@@ -78,15 +55,15 @@ class StagingWriter:
     """Opened by the analysis; `close()` returns the file's SHA-256 ("" if writing failed: the staging is only a
     shortcut, so a full disk costs the commit its speed, not the preview), `discard()` removes it."""
 
-    def __init__(self, job: ImportJob, header: StagingHeader):
+    def __init__(self, job: ImportJob, *, today: dt.date, orgs: str):
         self.path = stored_path(staged_name(job))
         self._file = None
+        self._digest = hashlib.sha256()
         try:
             self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
             flags = os.O_WRONLY | os.O_CREAT | os.O_TRUNC | os.O_NOFOLLOW
             self._file = os.fdopen(os.open(self.path, flags, 0o600), "wb")
-            self._out = _HashingWriter(self._file)
-            self._dump(_header_tuple(header))
+            self._dump(_header(job, today, orgs))
         except (OSError, pickle.PicklingError):
             log.warning("import %s: the analysis is not staged", job.pk, exc_info=True)
             self.discard()
@@ -94,7 +71,8 @@ class StagingWriter:
     def _dump(self, value) -> None:
         buffer = io.BytesIO()
         _Pickler(buffer, protocol=pickle.HIGHEST_PROTOCOL).dump(value)
-        self._out.write(buffer.getbuffer())
+        self._digest.update(buffer.getbuffer())
+        self._file.write(buffer.getbuffer())
 
     def add(self, entries: list[tuple]) -> None:
         if self._file is None:
@@ -109,7 +87,7 @@ class StagingWriter:
         if self._file is None:
             return ""
         self._file.close()
-        return self._out.digest.hexdigest()
+        return self._digest.hexdigest()
 
     def discard(self) -> None:
         if self._file is not None:
@@ -118,8 +96,10 @@ class StagingWriter:
         self.path.unlink(missing_ok=True)
 
 
-def _header_tuple(header: StagingHeader) -> tuple:
-    return (header.format, header.file_sha256, header.today.isoformat(), header.orgs)
+def _header(job: ImportJob, today: dt.date, orgs: str) -> tuple:
+    """What the staged work depended on: the file, the day (date rules), the organizations of the subtree
+    (OrgIndex.fingerprint)."""
+    return (STAGING_FORMAT, job.file_sha256, today.isoformat(), orgs)
 
 
 class _Pickler(pickle.Pickler):
@@ -164,17 +144,13 @@ def open_staging(job: ImportJob, *, today: dt.date, orgs: str) -> Iterator[list[
         raise StagingUnusable(f"staging file unreadable: {exc}") from exc
     handle = io.BufferedReader(reader)
     try:
-        raw = _Unpickler(handle).load()
-        header = StagingHeader(raw[0], raw[1], dt.date.fromisoformat(raw[2]), raw[3])
+        header = _Unpickler(handle).load()
     except Exception as exc:  # a damaged or foreign file: any error means "not this"
         handle.close()
         raise StagingUnusable("staging header unreadable") from exc
-    if header.format != STAGING_FORMAT or header.file_sha256 != job.file_sha256:
+    if header != _header(job, today, orgs):
         handle.close()
-        raise StagingUnusable("staging file of another format or file")
-    if header.today != today or header.orgs != orgs:
-        handle.close()
-        raise StagingUnusable("the day or the organizations changed since the preview")
+        raise StagingUnusable("another format or file, or the day or the organizations changed since the preview")
 
     def chunks():
         with handle:
@@ -198,6 +174,3 @@ def _well_formed(entry) -> bool:
     return (isinstance(entry, tuple) and len(entry) == 6 and isinstance(entry[0], int) and isinstance(entry[1], str)
             and entry[3] in ACTIONS and (entry[3] is None or isinstance(entry[4], dict)))
 
-
-def discard_staging(job: ImportJob) -> None:
-    stored_path(staged_name(job)).unlink(missing_ok=True)
